@@ -1,0 +1,11 @@
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+
+
+@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
+def send_email(*, subject: str, text_body: str, html_body: str, to: list[str]) -> None:
+    message = EmailMultiAlternatives(subject=subject, body=text_body, to=to)
+    message.attach_alternative(html_body, "text/html")
+    message.send()
