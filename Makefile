@@ -1,6 +1,6 @@
 # Duka: `make run` sets up everything and serves on http://127.0.0.1:8000; `make test` runs the tests.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000

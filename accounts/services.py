@@ -57,7 +57,9 @@ def _validate_password(password: str, *, user: User, field: str) -> None:
     try:
         password_validation.validate_password(password, user=user)
     except DjangoValidationError as exc:
-        raise ValidationError({field: [ValidationError(m, code="password_invalid").detail[0] for m in exc.messages]})
+        raise ValidationError(
+            {field: [ValidationError(m, code="password_invalid").detail[0] for m in exc.messages]}
+        ) from exc
 
 
 # --- Tokens -----------------------------------------------------------------------------------

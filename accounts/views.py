@@ -1,5 +1,5 @@
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts import selectors, services
-from accounts.models import Role, User
+from accounts.models import Address, Role, User
 from accounts.permissions import IsAdminRole
 from accounts.serializers import (
     AddressSerializer,
@@ -26,6 +26,7 @@ from accounts.serializers import (
     UserSerializer,
     VerifyEmailSerializer,
 )
+from core.openapi import conflict
 from core.throttles import AUTH_THROTTLES
 
 
@@ -175,7 +176,11 @@ class AddressViewSet(viewsets.ModelViewSet):
     permission_classes = [IsAuthenticated]
     filter_backends: list = []
 
+    lookup_value_regex = r"[0-9]+"
+
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no signed-in user
+            return Address.objects.none()
         # The one place that scopes addresses to their owner: another user's id answers 404.
         return selectors.address_list(user=self.request.user)
 
@@ -198,6 +203,11 @@ class UserFilter(filters.FilterSet):
         fields = ["role", "is_active"]
 
 
+@extend_schema_view(
+    partial_update=extend_schema(
+        responses={200: AdminUserSerializer, 409: conflict("An admin cannot demote or deactivate themselves.")}
+    )
+)
 @extend_schema(tags=["users"])
 class UserAdminViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
@@ -208,6 +218,7 @@ class UserAdminViewSet(
     search_fields = ["email", "first_name", "last_name", "phone"]
     ordering_fields = ["date_joined", "email", "last_login", "total_spent", "orders_count"]
     http_method_names = ["get", "patch", "head", "options"]
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return selectors.user_list()
