@@ -1,14 +1,8 @@
 """
 Test-wide setup. Tests run with production-like settings (DEBUG off) on whatever database and
 cache the environment names: SQLite and local memory by default, PostgreSQL and Redis in CI.
+The environment for tests is set by the `core.pytest_env` plugin (see pyproject.toml).
 """
-
-import os
-
-# Before Django reads its settings: a non-development key so DEBUG-off settings load,
-# and plain HTTP for the test client.
-os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
-os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 
 import pytest
 

@@ -5,6 +5,7 @@ Every variable of API.md's configuration table is read here, once, under a heade
 Production (`DJANGO_DEBUG=false`) refuses to start on the development secret key.
 """
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -292,6 +293,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Serve admin and API-docs assets straight from the apps, so a server started without
 # `collectstatic` (e.g. plain `gunicorn config.wsgi`) still has a working admin.
 WHITENOISE_USE_FINDERS = True
+# Until `collectstatic` has run, STATIC_ROOT does not exist; the finders serve everything meanwhile.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
