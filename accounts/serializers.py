@@ -80,9 +80,21 @@ class ForgotPasswordSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
 
 
+class OTPField(serializers.RegexField):
+    """The 6-digit code as a string: a JSON number would lose leading zeros, so it is refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(r"^\d{6}$", max_length=6, error_messages={"invalid": "Enter the 6-digit code."}, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ResetPasswordSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    otp = serializers.RegexField(r"^\d{6}$", max_length=6, error_messages={"invalid": "Enter the 6-digit code."})
+    otp = OTPField()
     new_password = password_field()
 
 

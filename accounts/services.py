@@ -4,6 +4,7 @@ profile, addresses and roles. Views parse and serialize; the rules live here.
 """
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -313,7 +314,13 @@ def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
             fields.append(name)
     if "preferences" in data:
         merged = {**user.preferences, **data["preferences"]}
-        user.preferences = {key: value for key, value in merged.items() if value is not None}
+        merged = {key: value for key, value in merged.items() if value is not None}
+        # The limit is on what is stored: small patches must not add up past it.
+        if len(json.dumps(merged)) > PREFERENCES_MAX_BYTES:
+            raise _field_error(
+                "preferences", f"Preferences are limited to {PREFERENCES_MAX_BYTES} bytes.", "max_length"
+            )
+        user.preferences = merged
         fields.append("preferences")
     if fields:
         user.save(update_fields=fields)

@@ -51,6 +51,10 @@ class LoginView(APIView):
     authentication_classes: list = []
     throttle_classes = AUTH_THROTTLES
 
+    def get_authenticate_header(self, request):
+        # With no authenticators DRF would turn wrong credentials into 403; API.md says 401.
+        return 'Bearer realm="api"'
+
     @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer}, tags=["auth"])
     def post(self, request):
         data = _validated(LoginSerializer, request)

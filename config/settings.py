@@ -216,6 +216,7 @@ REST_FRAMEWORK = {
 }
 
 DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "core.exceptions.ExceptionHandler",
     "EXCEPTION_FORMATTER_CLASS": "drf_standardized_errors.formatter.ExceptionFormatter",
 }
 
@@ -294,7 +295,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # `collectstatic` (e.g. plain `gunicorn config.wsgi`) still has a working admin.
 WHITENOISE_USE_FINDERS = True
 # Until `collectstatic` has run, STATIC_ROOT does not exist; the finders serve everything meanwhile.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+# (Matched by message: whitenoise attributes the warning to Django's handler, not to itself.)
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))

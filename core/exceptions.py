@@ -5,8 +5,9 @@ Each carries a `default_code` that becomes `errors[].code` in API.md's envelope;
 exception handler (drf-standardized-errors) renders them, so services just raise.
 """
 
+from drf_standardized_errors.handler import ExceptionHandler as StandardizedExceptionHandler
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, AuthenticationFailed, ErrorDetail
 
 
 class ConflictError(APIException):
@@ -21,3 +22,16 @@ class ServiceUnavailableError(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "A service this request depends on is unavailable."
     default_code = "service_unavailable"
+
+
+class ExceptionHandler(StandardizedExceptionHandler):
+    """drf-standardized-errors' handler, with simplejwt's errors reduced to one envelope entry."""
+
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        exc = super().convert_known_exceptions(exc)
+        # simplejwt's detail is a dict {"detail", "code", "messages"}; formatted as is, each key
+        # would become an error of its own with `attr` "code" or "messages.0.token_class".
+        if isinstance(exc, AuthenticationFailed) and isinstance(exc.detail, dict) and "detail" in exc.detail:
+            code = exc.detail.get("code") or exc.default_code
+            exc.detail = ErrorDetail(str(exc.detail["detail"]), code=str(code))
+        return exc
