@@ -24,3 +24,21 @@ def _tasks_run_inline():
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness protects stored passwords, not test data; MD5 keeps tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` prove behaviour under real concurrency; SQLite cannot show it."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
