@@ -1,8 +1,15 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
 def _sync_role_groups(sender, **kwargs):
+    """
+    Run on the last `post_migrate` of a `migrate`: Django sends the signal app by app, and only
+    by the last app with models does every app's permissions exist (they are made by the same signal).
+    """
+    apps_with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is not apps_with_models[-1]:
+        return
     from accounts.roles import sync_role_groups
 
     sync_role_groups()
@@ -20,5 +27,4 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from accounts import receivers  # noqa: F401  (login activity from Django's auth signals)
 
-        # Once per `migrate`, after every app's permissions exist.
-        post_migrate.connect(_sync_role_groups, sender=self, dispatch_uid="accounts.sync_role_groups")
+        post_migrate.connect(_sync_role_groups, dispatch_uid="accounts.sync_role_groups")
