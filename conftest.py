@@ -42,3 +42,57 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# --- Users and API clients shared by every app's tests ------------------------------------------
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def customer(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(email="wanjiku@example.com", first_name="Wanjiku", last_name="Kariuki")
+
+
+@pytest.fixture
+def customer_api(customer):
+    from core.testing import authenticated_client
+
+    return authenticated_client(customer)
+
+
+@pytest.fixture
+def admin_user(db):
+    from accounts.models import Role
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(email="boss@example.com", role=Role.ADMIN)
+
+
+@pytest.fixture
+def admin_api(admin_user):
+    from core.testing import authenticated_client
+
+    return authenticated_client(admin_user)
+
+
+@pytest.fixture
+def staff_user(db):
+    from accounts.models import Role
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(email="clerk@example.com", role=Role.STAFF)
+
+
+@pytest.fixture
+def staff_api(staff_user):
+    from core.testing import authenticated_client
+
+    return authenticated_client(staff_user)

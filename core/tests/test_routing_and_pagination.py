@@ -11,12 +11,12 @@ REDIRECTS = {301, 302, 303, 307, 308}
 
 
 @pytest.mark.parametrize("path", ["/api/v1/auth/me", "/api/v1/auth/me/"])
-def test_single_route_answers_with_and_without_trailing_slash(customer_api, path):
+def test_single_route_answers_with_and_without_trailing_slash(customer, customer_api, path):
     response = customer_api.get(path)
 
     assert response.status_code not in REDIRECTS
     assert response.status_code == 200
-    assert response.json()["email"] == "achieng@example.com"
+    assert response.json()["email"] == customer.email
 
 
 @pytest.mark.parametrize("path", ["/api/v1/addresses", "/api/v1/addresses/"])
