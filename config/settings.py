@@ -51,9 +51,11 @@ INSTALLED_APPS = [
     "drf_standardized_errors",
     "corsheaders",
     "axes",
+    "treebeard",
     # Duka
     "core",
     "accounts",
+    "catalog",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,63 @@
+"""
+Many buyers at once, with real threads on PostgreSQL: the last units are never sold twice and
+multi-line orders taken in opposite orders do not deadlock.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from catalog.inventory import InsufficientStock, StockLine, stock_reserve
+from catalog.models import ProductVariant, StockMovement
+from catalog.tests.factories import VariantFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_at_once(actions) -> list[str]:
+    """Run each callable in its own thread, released together; return "ok" or the error's name."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[str] = [""] * len(actions)
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            actions[index]()
+            outcomes[index] = "ok"
+        except InsufficientStock:
+            outcomes[index] = "out_of_stock"
+        except Exception as exc:  # a deadlock or constraint error must show in the assertion
+            outcomes[index] = type(exc).__name__
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(actions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def test_twenty_buyers_for_the_last_five_units_get_exactly_five_reservations():
+    variant = VariantFactory(stock_quantity=5)
+
+    outcomes = run_at_once([lambda: stock_reserve(lines=[StockLine(variant.pk, 1)])] * 20)
+
+    assert outcomes.count("ok") == 5
+    assert outcomes.count("out_of_stock") == 15
+    variant.refresh_from_db()
+    assert (variant.stock_quantity, variant.reserved_quantity) == (5, 5)
+    assert StockMovement.objects.filter(variant=variant, reason="reservation").count() == 5
+
+
+def test_orders_with_the_same_lines_in_opposite_orders_do_not_deadlock():
+    first, second = VariantFactory(stock_quantity=100), VariantFactory(stock_quantity=100)
+    forward = [StockLine(first.pk, 1), StockLine(second.pk, 1)]
+    backward = [StockLine(second.pk, 1), StockLine(first.pk, 1)]
+
+    outcomes = run_at_once([lambda lines=lines: stock_reserve(lines=lines) for lines in [forward, backward] * 10])
+
+    assert outcomes == ["ok"] * 20
+    assert set(ProductVariant.objects.values_list("reserved_quantity", flat=True)) == {20}
