@@ -1,0 +1,199 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import F
+from django.utils.html import format_html
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from accounts.admin import ReadOnlyAdmin
+from catalog import inventory, services
+from catalog.models import (
+    Category,
+    Coupon,
+    PriceHistory,
+    Product,
+    ProductImage,
+    ProductVariant,
+    Promotion,
+    StockMovement,
+    Tag,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(TreeAdmin):
+    form = movenodeform_factory(Category)
+    list_display = ("name", "slug", "product_count")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    @admin.display(description="products")
+    def product_count(self, obj: Category) -> int:
+        return obj.products.count()
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class VariantInline(admin.TabularInline):
+    model = ProductVariant
+    extra = 0
+    fields = ("sku", "name", "attributes", "price", "stock_quantity", "reserved_quantity", "reorder_point",
+              "reorder_quantity", "is_active")  # fmt: skip
+    # Stock changes only through the inventory module: use the "Adjust stock" action on variants.
+    readonly_fields = ("stock_quantity", "reserved_quantity")
+    show_change_link = True
+
+
+class ImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ("preview", "image", "alt_text", "is_primary", "position", "width", "height")
+    readonly_fields = ("preview", "width", "height")
+
+    @admin.display(description="preview")
+    def preview(self, obj: ProductImage) -> str:
+        source = obj.thumbnail or obj.image
+        if not source:
+            return "-"
+        return format_html('<img src="{}" style="height:48px;border-radius:4px;" alt="">', source.url)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "brand", "category", "is_active", "created_at", "updated_at")
+    list_filter = ("is_active", "category", "brand", "created_at")
+    search_fields = ("name", "brand", "description", "variants__sku", "tags__name")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("tags",)
+    list_select_related = ("category",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [VariantInline, ImageInline]
+    actions = ["activate", "deactivate"]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "brand", "category", "tags", "is_active")}),
+        ("Description", {"fields": ("description", "specifications")}),
+        ("SEO", {"fields": ("meta_title", "meta_description"), "classes": ("collapse",)}),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ProductVariant:
+            return super().save_formset(request, form, formset, change)
+        old_prices = {f.instance.pk: f.initial.get("price") for f in formset.forms if f.instance.pk}
+        super().save_formset(request, form, formset, change)
+        for variant in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
+            services.variant_price_changed(variant=variant, old_price=old_prices.get(variant.pk), actor=request.user)
+
+    @admin.action(description="Activate selected products", permissions=["change"])
+    def activate(self, request, queryset):
+        self.message_user(request, f"{queryset.update(is_active=True)} product(s) activated.", messages.SUCCESS)
+
+    @admin.action(description="Deactivate selected products (hidden from the shop)", permissions=["change"])
+    def deactivate(self, request, queryset):
+        self.message_user(request, f"{queryset.update(is_active=False)} product(s) deactivated.", messages.SUCCESS)
+
+
+class LowStockFilter(admin.SimpleListFilter):
+    title = "stock level"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("low", "At or below reorder point"), ("out", "None available")]
+
+    def queryset(self, request, queryset):
+        available = F("stock_quantity") - F("reserved_quantity")
+        if self.value() == "low":
+            return queryset.alias(avail=available).filter(avail__lte=F("reorder_point"))
+        if self.value() == "out":
+            return queryset.alias(avail=available).filter(avail__lte=0)
+        return queryset
+
+
+class StockAdjustmentForm(ActionForm):
+    delta = forms.IntegerField(required=False, help_text="Units to add (or remove, negative).")
+    reason = forms.ChoiceField(choices=[("", "reason")] + [(r, r) for r in sorted(inventory.ADJUSTMENT_REASONS)],
+                               required=False)  # fmt: skip
+    note = forms.CharField(required=False, max_length=255)
+
+
+@admin.register(ProductVariant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ("sku", "product", "name", "price", "stock_quantity", "reserved_quantity", "available_units",
+                    "reorder_point", "is_low", "is_active")  # fmt: skip
+    list_filter = (LowStockFilter, "is_active", "product__category")
+    search_fields = ("sku", "name", "product__name", "product__brand")
+    list_select_related = ("product",)
+    readonly_fields = ("stock_quantity", "reserved_quantity", "low_stock_notified_at", "created_at", "updated_at")
+    raw_id_fields = ("product",)
+    action_form = StockAdjustmentForm
+    actions = ["adjust_stock"]
+
+    @admin.display(description="available")
+    def available_units(self, obj: ProductVariant) -> int:
+        return obj.available
+
+    @admin.display(description="low", boolean=True)
+    def is_low(self, obj: ProductVariant) -> bool:
+        return obj.available <= obj.reorder_point
+
+    def save_model(self, request, obj, form, change):
+        old_price = form.initial.get("price") if change else None
+        super().save_model(request, obj, form, change)
+        services.variant_price_changed(variant=obj, old_price=old_price, actor=request.user)
+
+    @admin.action(description="Adjust stock of selected variants (delta, reason, note above)", permissions=["change"])
+    def adjust_stock(self, request, queryset):
+        delta, reason = request.POST.get("delta"), request.POST.get("reason")
+        if not delta or not reason:
+            self.message_user(request, "Give a delta and a reason to adjust stock.", messages.ERROR)
+            return
+        done = 0
+        for variant in queryset:
+            try:
+                inventory.stock_adjust(variant_id=variant.pk, delta=int(delta), reason=reason, actor=request.user,
+                                       note=request.POST.get("note", ""))  # fmt: skip
+                done += 1
+            except (inventory.InvalidStockChange, ValueError) as exc:
+                self.message_user(request, f"{variant.sku}: {exc}", messages.ERROR)
+        if done:
+            self.message_user(request, f"Stock adjusted for {done} variant(s).", messages.SUCCESS)
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "variant", "reason", "delta", "reserved_delta", "order_id", "actor", "note")
+    list_filter = ("reason", "created_at")
+    search_fields = ("variant__sku", "variant__product__name", "note", "order_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("variant", "actor")
+
+
+@admin.register(PriceHistory)
+class PriceHistoryAdmin(ReadOnlyAdmin):
+    list_display = ("changed_at", "variant", "old_price", "new_price", "changed_by")
+    search_fields = ("variant__sku", "variant__product__name")
+    date_hierarchy = "changed_at"
+    list_select_related = ("variant", "changed_by")
+
+
+@admin.register(Promotion)
+class PromotionAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "value", "starts_at", "ends_at", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name",)
+    filter_horizontal = ("products", "categories")
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = ("code", "kind", "value", "min_subtotal", "times_used", "max_uses", "starts_at", "ends_at",
+                    "is_active")  # fmt: skip
+    list_filter = ("kind", "is_active")
+    search_fields = ("code",)
+    readonly_fields = ("times_used", "created_at")
