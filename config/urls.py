@@ -12,6 +12,7 @@ admin.site.index_title = "Run the shop"
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("", include("catalog.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,154 @@
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from catalog.inventory import StockLine, stock_adjust, stock_reserve
+from catalog.models import StockMovement
+from catalog.tests.factories import VariantFactory
+from core.testing import error_codes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", ["/api/v1/inventory/variants", "/api/v1/inventory/movements"])
+def test_inventory_reads_are_for_staff_only(api, customer_api, path):
+    assert api.get(path).status_code == 401
+    assert customer_api.get(path).status_code == 403
+
+
+def test_inventory_variants_show_stock_reservations_and_availability(staff_api):
+    variant = VariantFactory(stock_quantity=9)
+    stock_reserve(lines=[StockLine(variant.pk, 4)])
+
+    rows = staff_api.get("/api/v1/inventory/variants").json()["results"]
+
+    assert rows == [
+        {
+            "variant_id": variant.pk, "sku": variant.sku, "product": variant.product.name, "stock_quantity": 9,
+            "reserved_quantity": 4, "available": 5, "reorder_point": 2, "reorder_quantity": 20,
+        }
+    ]  # fmt: skip
+
+
+def test_low_stock_filter_lists_only_variants_at_or_below_their_reorder_point(staff_api):
+    low, _ = VariantFactory(stock_quantity=2, reorder_point=2), VariantFactory(stock_quantity=30)
+
+    rows = staff_api.get("/api/v1/inventory/variants?low_stock=true").json()["results"]
+
+    assert [row["sku"] for row in rows] == [low.sku]
+
+
+def test_inventory_search_finds_a_variant_by_sku(staff_api):
+    wanted, _ = VariantFactory(sku="TEC-SPARK-20"), VariantFactory(sku="SAM-A15")
+
+    rows = staff_api.get("/api/v1/inventory/variants?search=spark").json()["results"]
+
+    assert [row["sku"] for row in rows] == [wanted.sku]
+
+
+def test_inventory_variant_list_runs_a_constant_number_of_queries(staff_api, django_assert_max_num_queries):
+    for _ in range(30):
+        VariantFactory()
+
+    with django_assert_max_num_queries(4):  # user, count, page (with products), nothing per row
+        response = staff_api.get("/api/v1/inventory/variants?page_size=30")
+
+    assert len(response.json()["results"]) == 30
+
+
+def test_staff_adjustment_changes_stock_and_answers_the_movement(staff_api, staff_user):
+    variant = VariantFactory(stock_quantity=3)
+
+    response = staff_api.post(
+        "/api/v1/inventory/adjustments", {"variant_id": variant.pk, "delta": 7, "reason": "restock", "note": "PO-12"}
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["delta"], body["reason"], body["created_by"], body["sku"]) == (
+        7,
+        "restock",
+        staff_user.email,
+        variant.sku,
+    )
+    variant.refresh_from_db()
+    assert variant.stock_quantity == 10
+
+
+def test_adjustment_that_would_make_stock_negative_answers_409_and_changes_nothing(staff_api):
+    variant = VariantFactory(stock_quantity=3)
+
+    response = staff_api.post(
+        "/api/v1/inventory/adjustments", {"variant_id": variant.pk, "delta": -4, "reason": "damage"}
+    )
+
+    assert response.status_code == 409
+    variant.refresh_from_db()
+    assert variant.stock_quantity == 3
+    assert not StockMovement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"variant_id": "abc", "delta": 1, "reason": "restock"},
+        {"variant_id": 1, "delta": 0, "reason": "restock"},
+        {"variant_id": 1, "delta": 10**12, "reason": "restock"},
+        {"variant_id": 1, "delta": 1, "reason": "sale"},
+        {"variant_id": 1, "delta": "many", "reason": "restock"},
+        {"delta": 1, "reason": "restock"},
+        [],
+    ],
+)
+def test_malformed_adjustments_answer_400(staff_api, body):
+    VariantFactory(pk=1, stock_quantity=5)
+
+    response = staff_api.post("/api/v1/inventory/adjustments", body, format="json")
+
+    assert response.status_code == 400
+    assert not StockMovement.objects.exists()
+
+
+def test_adjustment_of_an_unknown_variant_answers_400(staff_api):
+    response = staff_api.post("/api/v1/inventory/adjustments", {"variant_id": 987654, "delta": 1, "reason": "restock"})
+
+    assert response.status_code == 400
+    assert error_codes(response)
+
+
+def test_customers_cannot_adjust_stock(customer_api):
+    variant = VariantFactory(stock_quantity=3)
+
+    response = customer_api.post(
+        "/api/v1/inventory/adjustments", {"variant_id": variant.pk, "delta": 5, "reason": "restock"}
+    )
+
+    assert response.status_code == 403
+    variant.refresh_from_db()
+    assert variant.stock_quantity == 3
+
+
+def test_movements_filter_by_variant_reason_and_store_days(staff_api):
+    first, second = VariantFactory(stock_quantity=5), VariantFactory(stock_quantity=5)
+    stock_adjust(variant_id=first.pk, delta=2, reason="restock")
+    stock_adjust(variant_id=second.pk, delta=-1, reason="damage")
+    old = stock_adjust(variant_id=first.pk, delta=1, reason="restock")
+    StockMovement.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
+    today = timezone.localtime(timezone.now(), timezone=ZoneInfo(settings.STORE_TIME_ZONE)).date()
+
+    by_variant = staff_api.get(f"/api/v1/inventory/movements?variant_id={first.pk}").json()
+    by_reason = staff_api.get("/api/v1/inventory/movements?reason=damage").json()
+    by_day = staff_api.get(f"/api/v1/inventory/movements?date_from={today}&date_to={today}").json()
+
+    assert by_variant["count"] == 2
+    assert [row["variant_id"] for row in by_reason["results"]] == [second.pk]
+    assert by_day["count"] == 2
+
+
+def test_movements_reject_malformed_dates(staff_api):
+    response = staff_api.get("/api/v1/inventory/movements?date_from=yesterday")
+
+    assert response.status_code == 400

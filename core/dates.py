@@ -1,0 +1,15 @@
+"""The store's days: `date_from` / `date_to` filters count whole days in STORE_TIME_ZONE."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+
+def store_day_start(day: date) -> datetime:
+    """The instant the store's `day` begins (aware; compare with UTC-stored timestamps)."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.STORE_TIME_ZONE))
+
+
+def store_day_end_exclusive(day: date) -> datetime:
+    return store_day_start(day + timedelta(days=1))
