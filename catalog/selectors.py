@@ -1,6 +1,11 @@
-from django.db.models import F, QuerySet
+from datetime import timedelta
+from decimal import Decimal
 
-from catalog.models import ProductVariant, StockMovement
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalog.models import MovementReason, ProductVariant, StockMovement
 
 
 def inventory_variant_list() -> QuerySet[ProductVariant]:
@@ -13,3 +18,55 @@ def inventory_variant_list() -> QuerySet[ProductVariant]:
 
 def stock_movement_list() -> QuerySet[StockMovement]:
     return StockMovement.objects.select_related("variant", "actor")
+
+
+COVER_DAYS_WANTED = 14  # suggest reordering when fewer days of sales are left on the shelf
+VELOCITY_WINDOW_DAYS = 30
+
+
+def reorder_suggestions(*, now=None) -> list[dict]:
+    """
+    Variants at or below their reorder point, or with under 14 days of cover at the last 30 days'
+    sales rate, with how much to order to get back to a month of cover (never less than the
+    variant's reorder quantity). One query, whatever the catalog size.
+    """
+    now = now or timezone.now()
+    since = now - timedelta(days=VELOCITY_WINDOW_DAYS)
+    rows = (
+        ProductVariant.objects.filter(is_active=True)
+        .annotate(
+            avail=F("stock_quantity") - F("reserved_quantity"),
+            sold_30d=Coalesce(
+                -Sum(
+                    "movements__delta",
+                    filter=Q(movements__reason=MovementReason.SALE, movements__created_at__gte=since),
+                ),
+                0,
+            ),
+        )
+        # available / (sold / 30) < 14  <=>  available * 30 < 14 * sold: integers, no division by zero.
+        .alias(
+            avail_scaled=F("avail") * VELOCITY_WINDOW_DAYS,
+            sold_scaled=F("sold_30d") * COVER_DAYS_WANTED,
+        )
+        .filter(Q(avail__lte=F("reorder_point")) | Q(avail_scaled__lt=F("sold_scaled")))
+        .order_by("avail", "sku")
+        .values("id", "sku", "avail", "sold_30d", "reorder_point", "reorder_quantity")
+    )
+    suggestions = []
+    for row in rows:
+        daily = Decimal(row["sold_30d"]) / VELOCITY_WINDOW_DAYS
+        days_of_cover = (Decimal(max(row["avail"], 0)) / daily).quantize(Decimal("0.1")) if daily else None
+        # A month of cover is the last 30 days' sales, plus the reorder point's safety stock.
+        month_of_cover = row["sold_30d"] + row["reorder_point"] - row["avail"]
+        suggestions.append(
+            {
+                "variant_id": row["id"],
+                "sku": row["sku"],
+                "available": row["avail"],
+                "avg_daily_sales_30d": daily.quantize(Decimal("0.01")),
+                "days_of_cover": days_of_cover,
+                "suggested_quantity": max(row["reorder_quantity"], month_of_cover),
+            }
+        )
+    return suggestions

@@ -39,3 +39,13 @@ class StockMovementSerializer(serializers.ModelSerializer):
 
     def get_created_by(self, movement: StockMovement) -> str | None:
         return movement.actor.email if movement.actor else None
+
+
+class ReorderSuggestionSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    available = serializers.IntegerField()
+    avg_daily_sales_30d = serializers.DecimalField(max_digits=12, decimal_places=2)
+    days_of_cover = serializers.DecimalField(max_digits=12, decimal_places=1, allow_null=True,
+                                             help_text="Null when nothing sold in 30 days.")  # fmt: skip
+    suggested_quantity = serializers.IntegerField()

@@ -7,7 +7,12 @@ from rest_framework.views import APIView
 from accounts.permissions import IsStaffRole
 from catalog import inventory, selectors
 from catalog.filters import InventoryVariantFilter, StockMovementFilter
-from catalog.serializers import InventoryVariantSerializer, StockAdjustmentSerializer, StockMovementSerializer
+from catalog.serializers import (
+    InventoryVariantSerializer,
+    ReorderSuggestionSerializer,
+    StockAdjustmentSerializer,
+    StockMovementSerializer,
+)
 from core.openapi import conflict
 
 
@@ -53,3 +58,11 @@ class StockMovementListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.stock_movement_list()
+
+
+class ReorderSuggestionView(APIView):
+    permission_classes = [IsStaffRole]
+
+    @extend_schema(tags=["inventory"], responses={200: ReorderSuggestionSerializer(many=True)})
+    def get(self, request):
+        return Response(ReorderSuggestionSerializer(selectors.reorder_suggestions(), many=True).data)

@@ -152,3 +152,40 @@ def test_movements_reject_malformed_dates(staff_api):
     response = staff_api.get("/api/v1/inventory/movements?date_from=yesterday")
 
     assert response.status_code == 400
+
+
+def sell(variant, quantity: int, days_ago: int) -> None:
+    stock_reserve(lines=[StockLine(variant.pk, quantity)])
+    from catalog.inventory import stock_commit
+
+    stock_commit(lines=[StockLine(variant.pk, quantity)])
+    StockMovement.objects.filter(
+        variant=variant, reason="sale", created_at__gte=timezone.now() - timedelta(minutes=1)
+    ).update(created_at=timezone.now() - timedelta(days=days_ago))
+
+
+def test_reorder_suggestions_flag_fast_sellers_and_items_at_the_reorder_point(staff_api):
+    fast = VariantFactory(sku="FAST", stock_quantity=115, reorder_point=2, reorder_quantity=10)
+    sell(fast, 60, days_ago=3)  # 2 a day: 40 left is 20 days of cover, not flagged yet
+    sell(fast, 15, days_ago=40)  # outside the 30-day window: not counted in the rate
+    low = VariantFactory(sku="LOW", stock_quantity=2, reorder_point=2, reorder_quantity=25)
+    VariantFactory(sku="CALM", stock_quantity=50, reorder_point=2)
+
+    first = {row["sku"]: row for row in staff_api.get("/api/v1/inventory/reorder-suggestions").json()}
+    sell(fast, 20, days_ago=1)  # 80 in 30 days: 2.67 a day; 20 left is 7.5 days of cover
+    second = {row["sku"]: row for row in staff_api.get("/api/v1/inventory/reorder-suggestions").json()}
+
+    assert set(first) == {"LOW"}
+    assert first["LOW"] == {
+        "variant_id": low.pk, "sku": "LOW", "available": 2, "avg_daily_sales_30d": "0.00", "days_of_cover": None,
+        "suggested_quantity": 25,
+    }  # fmt: skip
+    assert set(second) == {"LOW", "FAST"}
+    assert second["FAST"]["avg_daily_sales_30d"] == "2.67"
+    assert second["FAST"]["days_of_cover"] == "7.5"
+    assert second["FAST"]["suggested_quantity"] == 80 + 2 - 20  # a month of sales plus the reorder point
+
+
+def test_reorder_suggestions_are_for_staff_only(api, customer_api):
+    assert api.get("/api/v1/inventory/reorder-suggestions").status_code == 401
+    assert customer_api.get("/api/v1/inventory/reorder-suggestions").status_code == 403
