@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsStaffRole
 from catalog import inventory, selectors
 from catalog.filters import InventoryVariantFilter, StockMovementFilter
-from catalog.serializers import (
+from catalog.serializers.inventory import (
     InventoryVariantSerializer,
     ReorderSuggestionSerializer,
     StockAdjustmentSerializer,
