@@ -1,7 +1,9 @@
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
+from django.utils.text import slugify
 from django_filters import rest_framework as filters
 
-from catalog.models import MovementReason, ProductVariant, StockMovement
+from catalog.models import Category, MovementReason, Product, ProductVariant, StockMovement
+from catalog.pricing import active_promotions_for
 from core.dates import store_day_end_exclusive, store_day_start
 
 
@@ -32,3 +34,34 @@ class StockMovementFilter(filters.FilterSet):
 
     def filter_date_to(self, queryset, name, value):
         return queryset.filter(created_at__lt=store_day_end_exclusive(value))
+
+
+class ProductFilter(filters.FilterSet):
+    category = filters.CharFilter(method="filter_category", help_text="Category slug; includes its descendants.")
+    brand = filters.CharFilter(field_name="brand", lookup_expr="iexact")
+    tags = filters.CharFilter(method="filter_tags", help_text="Comma-separated tag names or slugs; any of them.")
+    min_price = filters.NumberFilter(field_name="min_price", lookup_expr="gte")
+    max_price = filters.NumberFilter(field_name="min_price", lookup_expr="lte")
+    in_stock = filters.BooleanFilter(field_name="in_stock")
+    on_sale = filters.BooleanFilter(method="filter_on_sale", help_text="Only products an active promotion applies to.")
+
+    class Meta:
+        model = Product
+        fields = ["category", "brand", "tags", "min_price", "max_price", "in_stock", "on_sale"]
+
+    def filter_category(self, queryset, name, value):
+        category = Category.objects.filter(slug=value).only("path").first()
+        if category is None:
+            return queryset.none()
+        return queryset.filter(category__path__startswith=category.path)
+
+    def filter_tags(self, queryset, name, value):
+        wanted = [slugify(tag) for tag in value.split(",") if tag.strip()][:20]
+        if not wanted:
+            return queryset
+        tagged = Product.tags.through.objects.filter(product_id=OuterRef("pk"), tag__slug__in=wanted)
+        return queryset.filter(Exists(tagged))
+
+    def filter_on_sale(self, queryset, name, value):
+        condition = active_promotions_for(self.request).on_sale_filter()
+        return queryset.filter(condition) if value else queryset.exclude(condition)

@@ -51,6 +51,10 @@ class Product(models.Model):
     meta_title = models.CharField(max_length=200, blank=True)
     meta_description = models.CharField(max_length=320, blank=True)
     is_active = models.BooleanField(default=True, db_index=True)
+    # Kept up to date by the reviews and orders services, so lists can sort by them cheaply.
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0.00"))
+    rating_count = models.PositiveIntegerField(default=0)
+    units_sold = models.PositiveIntegerField(default=0, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

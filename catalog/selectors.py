@@ -1,11 +1,11 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog.models import MovementReason, ProductVariant, StockMovement
+from catalog.models import MovementReason, Product, ProductImage, ProductVariant, StockMovement
 
 
 def inventory_variant_list() -> QuerySet[ProductVariant]:
@@ -70,3 +70,37 @@ def reorder_suggestions(*, now=None) -> list[dict]:
             }
         )
     return suggestions
+
+
+def product_list_queryset() -> QuerySet[Product]:
+    """Active products with what a list row needs, in a constant number of queries."""
+    active_variants = ProductVariant.objects.filter(product=OuterRef("pk"), is_active=True)
+    return (
+        Product.objects.filter(is_active=True)
+        .select_related("category")
+        .annotate(
+            min_price=Subquery(active_variants.order_by("price").values("price")[:1]),
+            in_stock=Exists(active_variants.filter(stock_quantity__gt=F("reserved_quantity"))),
+        )
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.filter(is_primary=True), to_attr="primary_images")
+        )
+    )
+
+
+def product_detail_queryset() -> QuerySet[Product]:
+    return product_list_queryset().prefetch_related(
+        "tags",
+        "images",
+        Prefetch(
+            "variants",
+            queryset=ProductVariant.objects.filter(is_active=True).order_by("price", "id"),
+            to_attr="active_variants",
+        ),
+    )
+
+
+def product_get(*, key: str) -> Product:
+    """A product by slug, or by id when the key is a number (slugs are never all digits)."""
+    lookup = {"pk": int(key)} if key.isdigit() else {"slug": key}
+    return product_detail_queryset().get(**lookup)
