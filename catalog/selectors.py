@@ -5,7 +5,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog.models import MovementReason, Product, ProductImage, ProductVariant, StockMovement
+from catalog.models import Category, MovementReason, Product, ProductImage, ProductVariant, StockMovement
 
 
 def inventory_variant_list() -> QuerySet[ProductVariant]:
@@ -104,3 +104,51 @@ def product_get(*, key: str) -> Product:
     """A product by slug, or by id when the key is a number (slugs are never all digits)."""
     lookup = {"pk": int(key)} if key.isdigit() else {"slug": key}
     return product_detail_queryset().get(**lookup)
+
+
+def _category_nest(nodes: list[Category]) -> list[Category]:
+    """
+    Give each node `tree_children` (sorted by name) and `tree_parent_id` from the nodes' paths, and
+    return the nodes whose parent is not among them. `nodes` must be ordered by path.
+    """
+    by_path: dict[str, Category] = {}
+    tops: list[Category] = []
+    for node in nodes:
+        node.tree_children = []
+        parent = by_path.get(node.path[: -node.steplen])
+        if parent is None:
+            node.tree_parent_id = None
+            tops.append(node)
+        else:
+            node.tree_parent_id = parent.pk
+            parent.tree_children.append(node)
+        by_path[node.path] = node
+
+    def by_name(node: Category) -> tuple[str, str, int]:
+        return node.name.casefold(), node.name, node.pk
+
+    for node in nodes:
+        node.tree_children.sort(key=by_name)
+    tops.sort(key=by_name)
+    return tops
+
+
+def category_tree() -> list[Category]:
+    """The root categories, each nesting its subtree (see `_category_nest`): one query, whatever the tree's size."""
+    return _category_nest(list(Category.objects.order_by("path")))
+
+
+def category_get(*, key: str) -> Category:
+    """A category by slug, or by id when the key is a number (category slugs are never all digits)."""
+    lookup = {"pk": int(key)} if key.isascii() and key.isdigit() else {"slug": key}
+    return Category.objects.get(**lookup)
+
+
+def category_subtree(*, category: Category) -> Category:
+    """`category` reloaded with its subtree nested as in `category_tree`, and its parent's id."""
+    nodes = list(Category.objects.filter(path__startswith=category.path).order_by("path"))
+    (top,) = _category_nest(nodes)
+    if top.depth > 1:
+        parent_path = top.path[: -top.steplen]
+        top.tree_parent_id = Category.objects.filter(path=parent_path).values_list("pk", flat=True).get()
+    return top

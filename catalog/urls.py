@@ -1,10 +1,12 @@
-from catalog.views import inventory, products
+from catalog.views import categories, inventory, products
 from core.routers import OptionalSlashRouter, route
 
 product_router = OptionalSlashRouter()
 product_router.register("products", products.ProductViewSet, basename="product")
 
 urlpatterns = [
+    route("categories", categories.CategoryListView.as_view(), "category-list"),
+    route("categories/(?P<slug>[^/]+)", categories.CategoryDetailView.as_view(), "category-detail"),
     route("inventory/variants", inventory.InventoryVariantListView.as_view(), "inventory-variants"),
     route("inventory/adjustments", inventory.StockAdjustmentView.as_view(), "inventory-adjustments"),
     route("inventory/movements", inventory.StockMovementListView.as_view(), "inventory-movements"),
