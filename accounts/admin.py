@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from accounts import services
 from accounts.models import Address, LoginActivity, PasswordResetOTP, User
 from accounts.roles import apply_role_access
+from core.admin import ReadOnlyAdmin
 
 
 class UserAdminCreationForm(UserCreationForm):
@@ -135,19 +136,6 @@ class UserAdmin(DjangoUserAdmin):
         for user in users:
             services.email_verification_send(user=user)
         self.message_user(request, f"Verification email sent to {len(users)} account(s).", messages.SUCCESS)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Audit records: visible to whoever may view them, changed by nobody."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LoginActivity)

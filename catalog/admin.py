@@ -6,7 +6,6 @@ from django.utils.html import format_html
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from accounts.admin import ReadOnlyAdmin
 from catalog import inventory, services
 from catalog.models import (
     Category,
@@ -19,6 +18,7 @@ from catalog.models import (
     StockMovement,
     Tag,
 )
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(Category)
