@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from catalog import inventory, services
+from catalog import inventory
 from catalog.models import (
     Category,
     Coupon,
@@ -18,6 +18,7 @@ from catalog.models import (
     StockMovement,
     Tag,
 )
+from catalog.services.products import variant_price_changed
 from core.admin import ReadOnlyAdmin
 
 
@@ -88,7 +89,7 @@ class ProductAdmin(admin.ModelAdmin):
         old_prices = {f.instance.pk: f.initial.get("price") for f in formset.forms if f.instance.pk}
         super().save_formset(request, form, formset, change)
         for variant in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
-            services.variant_price_changed(variant=variant, old_price=old_prices.get(variant.pk), actor=request.user)
+            variant_price_changed(variant=variant, old_price=old_prices.get(variant.pk), actor=request.user)
 
     @admin.action(description="Activate selected products", permissions=["change"])
     def activate(self, request, queryset):
@@ -145,7 +146,7 @@ class VariantAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         old_price = form.initial.get("price") if change else None
         super().save_model(request, obj, form, change)
-        services.variant_price_changed(variant=obj, old_price=old_price, actor=request.user)
+        variant_price_changed(variant=obj, old_price=old_price, actor=request.user)
 
     @admin.action(description="Adjust stock of selected variants (delta, reason, note above)", permissions=["change"])
     def adjust_stock(self, request, queryset):

@@ -225,23 +225,48 @@ def stock_adjust(*, variant_id: int, delta: int, reason: str, actor=None, note: 
     if delta == 0:
         raise InvalidStockChange("An adjustment must change the stock.")
     with transaction.atomic():
-        variant = _lock([variant_id]).get(variant_id)
-        if variant is None:
-            raise InvalidStockChange(f"Unknown variant {variant_id}.")
-        if variant.stock_quantity + delta < variant.reserved_quantity:
-            raise InvalidStockChange(
-                f"{variant.sku} has {variant.stock_quantity} on hand with {variant.reserved_quantity} reserved; "
-                f"a change of {delta} would leave too few units.",
-                code="insufficient_stock",
-            )
-        ProductVariant.objects.filter(pk=variant_id).update(
-            stock_quantity=F("stock_quantity") + delta, updated_at=timezone.now()
+        variant = _lock_one(variant_id)
+        return _adjust_locked(variant=variant, delta=delta, reason=reason, actor=actor, note=note)
+
+
+def stock_set_on_hand(
+    *, variant_id: int, quantity: int, reason: str = MovementReason.CORRECTION, actor=None, note: str = ""
+) -> StockMovement | None:
+    """
+    Make a variant's units on hand `quantity` (a stock count typed in by staff), recording the
+    difference as one adjustment; None when the count already matches.
+    """
+    if reason not in ADJUSTMENT_REASONS:
+        raise InvalidStockChange(f"Adjustments take one of {sorted(ADJUSTMENT_REASONS)}, not {reason!r}.")
+    with transaction.atomic():
+        variant = _lock_one(variant_id)
+        delta = quantity - variant.stock_quantity
+        if delta == 0:
+            return None
+        return _adjust_locked(variant=variant, delta=delta, reason=reason, actor=actor, note=note)
+
+
+def _lock_one(variant_id: int) -> ProductVariant:
+    variant = _lock([variant_id]).get(variant_id)
+    if variant is None:
+        raise InvalidStockChange(f"Unknown variant {variant_id}.")
+    return variant
+
+
+def _adjust_locked(*, variant: ProductVariant, delta: int, reason: str, actor, note: str) -> StockMovement:
+    if variant.stock_quantity + delta < variant.reserved_quantity:
+        raise InvalidStockChange(
+            f"{variant.sku} has {variant.stock_quantity} on hand with {variant.reserved_quantity} reserved; "
+            f"a change of {delta} would leave too few units.",
+            code="insufficient_stock",
         )
-        variant.stock_quantity += delta
-        movement = StockMovement.objects.create(
-            variant_id=variant_id, delta=delta, reason=reason, actor=actor, note=note[:255]
-        )
-        _note_low_stock([variant])
+    ProductVariant.objects.filter(pk=variant.pk).update(
+        stock_quantity=F("stock_quantity") + delta, updated_at=timezone.now()
+    )
+    variant.stock_quantity += delta
+    movement = StockMovement.objects.create(variant_id=variant.pk, delta=delta, reason=reason, actor=actor,
+                                            note=note[:255])  # fmt: skip
+    _note_low_stock([variant])
     return movement
 
 

@@ -5,7 +5,15 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog.models import Category, MovementReason, Product, ProductImage, ProductVariant, StockMovement
+from catalog.models import (
+    Category,
+    MovementReason,
+    PriceHistory,
+    Product,
+    ProductImage,
+    ProductVariant,
+    StockMovement,
+)
 
 
 def inventory_variant_list() -> QuerySet[ProductVariant]:
@@ -72,12 +80,11 @@ def reorder_suggestions(*, now=None) -> list[dict]:
     return suggestions
 
 
-def product_list_queryset() -> QuerySet[Product]:
-    """Active products with what a list row needs, in a constant number of queries."""
+def _with_card_fields(products: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product card needs (lowest active price, in stock, primary image), in a constant number of queries."""
     active_variants = ProductVariant.objects.filter(product=OuterRef("pk"), is_active=True)
     return (
-        Product.objects.filter(is_active=True)
-        .select_related("category")
+        products.select_related("category")
         .annotate(
             min_price=Subquery(active_variants.order_by("price").values("price")[:1]),
             in_stock=Exists(active_variants.filter(stock_quantity__gt=F("reserved_quantity"))),
@@ -86,6 +93,11 @@ def product_list_queryset() -> QuerySet[Product]:
             Prefetch("images", queryset=ProductImage.objects.filter(is_primary=True), to_attr="primary_images")
         )
     )
+
+
+def product_list_queryset() -> QuerySet[Product]:
+    """Active products with what a list row needs."""
+    return _with_card_fields(Product.objects.filter(is_active=True))
 
 
 def product_detail_queryset() -> QuerySet[Product]:
@@ -100,10 +112,40 @@ def product_detail_queryset() -> QuerySet[Product]:
     )
 
 
-def product_get(*, key: str) -> Product:
-    """A product by slug, or by id when the key is a number (slugs are never all digits)."""
-    lookup = {"pk": int(key)} if key.isdigit() else {"slug": key}
-    return product_detail_queryset().get(**lookup)
+def product_staff_detail_queryset() -> QuerySet[Product]:
+    """Every product, active or not, with all its variants (`all_variants`) and their stock."""
+    return _with_card_fields(Product.objects.all()).prefetch_related(
+        "tags",
+        "images",
+        Prefetch(
+            "variants", queryset=ProductVariant.objects.order_by("-is_active", "price", "id"), to_attr="all_variants"
+        ),
+    )
+
+
+def _product_key_lookup(key: str) -> dict:
+    # Slugs are never all digits (`core.slugs`), so a number is an id.
+    return {"pk": int(key)} if key.isascii() and key.isdigit() else {"slug": key}
+
+
+def product_get(*, key: str, include_inactive: bool = False) -> Product:
+    """A product by slug or id; inactive ones only for staff (`include_inactive`)."""
+    products = product_staff_detail_queryset() if include_inactive else product_detail_queryset()
+    return products.get(**_product_key_lookup(key))
+
+
+def variants_have_orders(*, variant_ids: list[int]) -> bool:
+    """
+    Whether any order ever took these variants. Every order reserves its stock through
+    `catalog.inventory`, whose movements carry the order's id, so the movements tell.
+    """
+    return StockMovement.objects.filter(variant_id__in=variant_ids, order_id__isnull=False).exists() or (
+        ProductVariant.objects.filter(pk__in=variant_ids, reserved_quantity__gt=0).exists()
+    )
+
+
+def price_history_list(*, product: Product) -> QuerySet[PriceHistory]:
+    return PriceHistory.objects.filter(variant__product=product).select_related("variant", "changed_by")
 
 
 def _category_nest(nodes: list[Category]) -> list[Category]:

@@ -6,9 +6,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsStaffRole
-from catalog import selectors, services
+from catalog import selectors
 from catalog.models import Category
 from catalog.serializers.categories import CategoryTreeSerializer, CategoryWriteSerializer
+from catalog.services import categories as services
 from core.openapi import conflict
 
 CATEGORY_KEY = OpenApiParameter(

@@ -1,35 +1,14 @@
-"""Catalog writes that carry a rule. Stock is not here: it changes only through `catalog.inventory`."""
+"""Category writes: the tree is kept sorted by name, and a category holding products stays."""
 
-from decimal import Decimal
 from enum import Enum
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.utils.text import slugify
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from catalog.models import Category, PriceHistory, Product, ProductVariant
+from catalog.models import Category, Product
 from core.exceptions import ConflictError
-
-
-def variant_price_changed(*, variant: ProductVariant, old_price: Decimal, actor=None) -> PriceHistory | None:
-    """Record a price change made to `variant` (already saved with its new price); no change, no record."""
-    if old_price is None or Decimal(old_price) == variant.price:
-        return None
-    return PriceHistory.objects.create(variant=variant, old_price=old_price, new_price=variant.price, changed_by=actor)
-
-
-def variant_set_price(*, variant: ProductVariant, price: Decimal, actor=None) -> ProductVariant:
-    with transaction.atomic():
-        locked = ProductVariant.objects.select_for_update().get(pk=variant.pk)
-        old_price = locked.price
-        locked.price = price
-        locked.save(update_fields=["price", "updated_at"])
-        variant_price_changed(variant=locked, old_price=old_price, actor=actor)
-    return locked
-
-
-# --- Categories ---------------------------------------------------------------------------------
+from core.slugs import check_slug_free, slug_error, unique_slug
 
 
 class CategoryInUse(ConflictError):
@@ -44,36 +23,9 @@ class _KeepParent(Enum):
 # `category_update(parent=...)` default: leave the category where it is (None would make it a root).
 KEEP_PARENT = _KeepParent.KEEP
 
-# Room left in `Category.slug` (140) for a "-<n>" suffix.
-_SLUG_BASE_MAX_LENGTH = 130
-
-
-def _field_error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: [ErrorDetail(message, code=code)]})
-
 
 def _category_slug_check(*, slug: str, exclude: Category | None = None) -> None:
-    # Paths take a category by slug or by id; an all-digit slug would read as an id.
-    if slug.isdigit():
-        raise _field_error("slug", "A slug cannot be only digits.", "invalid")
-    taken = Category.objects.filter(slug=slug)
-    if exclude is not None:
-        taken = taken.exclude(pk=exclude.pk)
-    if taken.exists():
-        raise _field_error("slug", "A category with this slug already exists.", "unique")
-
-
-def _category_slug_from(name: str) -> str:
-    """`name` slugified, with `-2`, `-3`, ... appended when the plain slug is taken."""
-    base = slugify(name)[:_SLUG_BASE_MAX_LENGTH].strip("-") or "category"
-    if base.isdigit():
-        base = f"category-{base}"
-    taken = set(Category.objects.filter(slug__startswith=base).values_list("slug", flat=True))
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    check_slug_free(Category.objects.all(), slug, exclude_pk=exclude.pk if exclude else None, noun="category")
 
 
 def _category_place(*, category: Category, parent: Category | None) -> None:
@@ -89,7 +41,7 @@ def category_create(
 ) -> Category:
     """Add a category under `parent` (a root when None); without a slug, make a unique one from the name."""
     if slug is None:
-        slug = _category_slug_from(name)
+        slug = unique_slug(Category.objects.all(), name, max_length=140, fallback="category")
     else:
         _category_slug_check(slug=slug)
     fields = {"name": name, "slug": slug, "description": description}
@@ -101,7 +53,7 @@ def category_create(
     except IntegrityError:
         # Another request took the slug between the check and the insert.
         if Category.objects.filter(slug=slug).exists():
-            raise _field_error("slug", "A category with this slug already exists.", "unique") from None
+            raise slug_error("A category with this slug already exists.", "unique") from None
         raise
 
 
@@ -118,7 +70,8 @@ def category_update(
     The slug stays as it is on a rename, so links to the category keep working.
     """
     if isinstance(parent, Category) and (parent.pk == category.pk or parent.is_descendant_of(category)):
-        raise _field_error("parent", "A category cannot move under itself or one of its subcategories.", "invalid")
+        message = "A category cannot move under itself or one of its subcategories."
+        raise ValidationError({"parent": [ErrorDetail(message, code="invalid")]})
     if slug is not None and slug != category.slug:
         _category_slug_check(slug=slug, exclude=category)
 
