@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import F
 from django.utils.html import format_html
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
@@ -18,6 +20,7 @@ from catalog.models import (
     StockMovement,
     Tag,
 )
+from catalog.services import images as image_services
 from catalog.services.products import variant_price_changed
 from core.admin import ReadOnlyAdmin
 
@@ -51,8 +54,26 @@ class VariantInline(admin.TabularInline):
     show_change_link = True
 
 
+class ImageInlineForm(forms.ModelForm):
+    class Meta:
+        model = ProductImage
+        fields = ("image", "alt_text", "is_primary", "position")
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if isinstance(image, UploadedFile):
+            try:
+                image_services.product_image_check(image)
+            except DRFValidationError as exc:
+                raise forms.ValidationError(str(exc.detail["image"][0])) from None
+        return image
+
+
 class ImageInline(admin.TabularInline):
+    """Uploads go through the same service as the API: validated, re-encoded without EXIF, with renditions."""
+
     model = ProductImage
+    form = ImageInlineForm
     extra = 0
     fields = ("preview", "image", "alt_text", "is_primary", "position", "width", "height")
     readonly_fields = ("preview", "width", "height")
@@ -84,12 +105,35 @@ class ProductAdmin(admin.ModelAdmin):
     )
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is ProductImage:
+            return self._save_images(formset)
         if formset.model is not ProductVariant:
             return super().save_formset(request, form, formset, change)
         old_prices = {f.instance.pk: f.initial.get("price") for f in formset.forms if f.instance.pk}
         super().save_formset(request, form, formset, change)
         for variant in formset.new_objects + [obj for obj, _ in formset.changed_objects]:
             variant_price_changed(variant=variant, old_price=old_prices.get(variant.pk), actor=request.user)
+
+    def _save_images(self, formset) -> None:
+        formset.save(commit=False)
+        for image in formset.deleted_objects:
+            image_services.product_image_delete(image=image)
+        for image_form in formset.forms:
+            data = getattr(image_form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not image_form.has_changed():
+                continue
+            image, upload = image_form.instance, data.get("image")
+            if isinstance(upload, UploadedFile):
+                if image.pk:  # a new file for an existing row: replace the image
+                    image_services.product_image_delete(image=ProductImage.objects.get(pk=image.pk))
+                added = image_services.product_image_add(product=image.product, upload=upload,
+                                                         alt_text=data.get("alt_text", ""),
+                                                         is_primary=data.get("is_primary", False))  # fmt: skip
+                image_services.product_image_update(image=added, position=data.get("position") or added.position)
+            else:
+                image_services.product_image_update(image=image, alt_text=data.get("alt_text", ""),
+                                                    is_primary=data.get("is_primary"),
+                                                    position=data.get("position"))  # fmt: skip
 
     @admin.action(description="Activate selected products", permissions=["change"])
     def activate(self, request, queryset):

@@ -147,6 +147,30 @@ def product_image_add(
     return image
 
 
+def product_image_check(upload: UploadedFile) -> None:
+    """Raise `InvalidImage` / `ImageTooLarge` for an upload `product_image_add` would refuse (for forms)."""
+    _decode(upload)
+
+
+def product_image_update(
+    *, image: ProductImage, alt_text: str | None = None, is_primary: bool | None = None, position: int | None = None
+) -> ProductImage:
+    """Change an image's text or place; marking it primary takes the mark from the product's other image."""
+    with transaction.atomic():
+        Product.objects.select_for_update().filter(pk=image.product_id).get()
+        if is_primary:
+            ProductImage.objects.filter(product_id=image.product_id, is_primary=True).exclude(pk=image.pk).update(
+                is_primary=False
+            )
+        given = {"alt_text": alt_text, "is_primary": is_primary, "position": position}
+        given = {field: value for field, value in given.items() if value is not None}
+        for field, value in given.items():
+            setattr(image, field, value)
+        if given:
+            image.save(update_fields=list(given))
+    return image
+
+
 def product_image_delete(*, image: ProductImage) -> None:
     """Delete an image and its files; when it was the primary one, the next image takes its place."""
     with transaction.atomic():

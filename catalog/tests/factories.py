@@ -1,6 +1,8 @@
+import io
 from decimal import Decimal
 
 import factory
+from PIL import Image
 
 from catalog.models import Category, Product, ProductVariant
 
@@ -34,3 +36,24 @@ class VariantFactory(factory.django.DjangoModelFactory):
     stock_quantity = 10
     reorder_point = 2
     reorder_quantity = 20
+
+
+GPS_IFD = 0x8825
+MAKE_TAG = 0x010F
+ORIENTATION_TAG = 0x0112
+
+
+def image_bytes(image_format: str = "JPEG", size=(1600, 1200), mode="RGB", **save_options) -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, color=(200, 30, 30) if mode == "RGB" else None).save(
+        buffer, format=image_format, **save_options
+    )
+    return buffer.getvalue()
+
+
+def jpeg_with_exif(size=(1600, 1200), orientation: int = 1) -> bytes:
+    exif = Image.Exif()
+    exif[MAKE_TAG] = "SpyCam"
+    exif[ORIENTATION_TAG] = orientation
+    exif.get_ifd(GPS_IFD)[2] = (1.0, 17.0, 0.0)  # latitude
+    return image_bytes("JPEG", size=size, exif=exif.tobytes())
