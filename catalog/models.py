@@ -240,3 +240,23 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} {self.delta:+d} on {self.variant_id}"
+
+
+class CouponRedemption(models.Model):
+    """One use of a coupon by an order; counts the per-customer limit and gives the use back on cancellation."""
+
+    coupon = models.ForeignKey(Coupon, on_delete=models.PROTECT, related_name="redemptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="coupon_redemptions"
+    )
+    # The orders app depends on catalog, not the reverse: the order is referenced by id.
+    order_id = models.BigIntegerField(db_index=True)
+    discount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["coupon", "order_id"], name="coupon_redeemed_once_per_order")]
+
+    def __str__(self) -> str:
+        return f"{self.coupon_id} on order {self.order_id}"

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import DiscountKind, Product, Promotion
+from catalog.models import Coupon, DiscountKind, Product, Promotion
 
 CENT = Decimal("0.01")
 
@@ -22,6 +22,11 @@ def discounted(price: Decimal, *, kind: str, value: Decimal) -> Decimal:
     percentage = kind == DiscountKind.PERCENTAGE
     reduced = price * (Decimal(100) - value) / Decimal(100) if percentage else price - value
     return max(Decimal("0.00"), reduced.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def coupon_discount(coupon: Coupon, subtotal: Decimal) -> Decimal:
+    """What `coupon` takes off `subtotal`: never more than the subtotal itself."""
+    return subtotal - discounted(subtotal, kind=coupon.kind, value=coupon.value)
 
 
 @dataclass

@@ -1,8 +1,10 @@
-from catalog.views import categories, inventory, products
+from catalog.views import categories, discounts, inventory, products
 from core.routers import OptionalSlashRouter, route
 
 product_router = OptionalSlashRouter()
 product_router.register("products", products.ProductViewSet, basename="product")
+product_router.register("promotions", discounts.PromotionViewSet, basename="promotion")
+product_router.register("coupons", discounts.CouponViewSet, basename="coupon")
 
 urlpatterns = [
     route("categories", categories.CategoryListView.as_view(), "category-list"),

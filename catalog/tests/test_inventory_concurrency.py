@@ -4,12 +4,15 @@ multi-line orders taken in opposite orders do not deadlock.
 """
 
 import threading
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 
+from accounts.tests.factories import UserFactory
 from catalog.inventory import InsufficientStock, StockLine, stock_reserve
-from catalog.models import ProductVariant, StockMovement
+from catalog.models import Coupon, CouponRedemption, ProductVariant, StockMovement
+from catalog.services.discounts import coupon_redeem
 from catalog.tests.factories import VariantFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -61,3 +64,19 @@ def test_orders_with_the_same_lines_in_opposite_orders_do_not_deadlock():
 
     assert outcomes == ["ok"] * 20
     assert set(ProductVariant.objects.values_list("reserved_quantity", flat=True)) == {20}
+
+
+def test_ten_checkouts_racing_for_the_last_three_uses_of_a_coupon_get_exactly_three():
+    coupon = Coupon.objects.create(code="LAST3", kind="fixed", value=Decimal("10"), max_uses=3)
+    users = [UserFactory() for _ in range(10)]
+
+    def redeem(user, order_id):
+        return lambda: coupon_redeem(coupon=coupon, user=user, order_id=order_id, subtotal=Decimal("100"))
+
+    outcomes = run_at_once([redeem(user, n) for n, user in enumerate(users, start=1)])
+
+    assert outcomes.count("ok") == 3
+    assert outcomes.count("ValidationError") == 7
+    coupon.refresh_from_db()
+    assert coupon.times_used == 3
+    assert CouponRedemption.objects.count() == 3
