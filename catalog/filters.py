@@ -1,7 +1,9 @@
 from django.db.models import Exists, F, OuterRef
 from django.utils.text import slugify
 from django_filters import rest_framework as filters
+from rest_framework.filters import BaseFilterBackend
 
+from catalog import selectors
 from catalog.models import Category, MovementReason, Product, ProductVariant, StockMovement
 from catalog.pricing import active_promotions_for
 from core.dates import store_day_end_exclusive, store_day_start
@@ -65,3 +67,28 @@ class ProductFilter(filters.FilterSet):
     def filter_on_sale(self, queryset, name, value):
         condition = active_promotions_for(self.request).on_sale_filter()
         return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+class ProductSearchFilter(BaseFilterBackend):
+    """
+    `?search=` over name, brand, SKUs, tags and description (full-text on PostgreSQL); results
+    come best match first unless an `ordering` is asked for.
+    """
+
+    search_param = "search"
+
+    def filter_queryset(self, request, queryset, view):
+        text = request.query_params.get(self.search_param, "")
+        return selectors.product_search(queryset, text=text) if text.strip() else queryset
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.search_param,
+                "required": False,
+                "in": "query",
+                "description": "Words to find in the name, brand, SKUs, tags or description; each word also "
+                "matches as a prefix. Best matches first unless `ordering` is given.",
+                "schema": {"type": "string"},
+            }
+        ]

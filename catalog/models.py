@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -55,6 +56,10 @@ class Product(models.Model):
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0.00"))
     rating_count = models.PositiveIntegerField(default=0)
     units_sold = models.PositiveIntegerField(default=0, db_index=True)
+    # PostgreSQL only: name, brand, SKUs, tags and description as one weighted document, kept
+    # current by database triggers (migration 0004) and searched through a GIN index. Stays
+    # empty on SQLite, where search falls back to substring matching.
+    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

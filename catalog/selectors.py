@@ -1,7 +1,10 @@
+import re
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -194,3 +197,41 @@ def category_subtree(*, category: Category) -> Category:
         parent_path = top.path[: -top.steplen]
         top.tree_parent_id = Category.objects.filter(path=parent_path).values_list("pk", flat=True).get()
     return top
+
+
+SEARCH_MAX_WORDS = 10
+SEARCH_MAX_LENGTH = 200
+# Letters and digits only: everything else (quotes, tsquery operators, NUL) separates words, so
+# no search text can break the query.
+_SEARCH_WORD = re.compile(r"[^\W_]+")
+
+
+def search_words(text: str) -> list[str]:
+    return _SEARCH_WORD.findall(text[:SEARCH_MAX_LENGTH])[:SEARCH_MAX_WORDS]
+
+
+def product_search(products: QuerySet[Product], *, text: str) -> QuerySet[Product]:
+    """
+    Products matching every word of `text` in their name, brand, SKUs, tags or description,
+    each word also as a prefix ("sams" finds Samsung), annotated with `search_rank` (higher is
+    better). PostgreSQL uses the full-text index; other databases match substrings.
+    """
+    words = search_words(text)
+    if not words:
+        return products
+    if connection.vendor == "postgresql":
+        query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
+        return products.filter(search_vector=query).annotate(search_rank=SearchRank(F("search_vector"), query))
+    return _product_search_portable(products, words)
+
+
+def _product_search_portable(products: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
+    rank = Value(0)
+    for word in words:
+        by_sku = ProductVariant.objects.filter(product=OuterRef("pk"), sku__icontains=word)
+        by_tag = Product.tags.through.objects.filter(product=OuterRef("pk"), tag__name__icontains=word)
+        in_name = Q(name__icontains=word) | Q(brand__icontains=word)
+        products = products.filter(in_name | Exists(by_sku) | Exists(by_tag) | Q(description__icontains=word))
+        # Like the weights on PostgreSQL: a word in the name counts more than one in the description.
+        rank = rank + Case(When(in_name, then=Value(2)), default=Value(1))
+    return products.annotate(search_rank=rank)

@@ -5,7 +5,8 @@ class PublicNameOrderingFilter(OrderingFilter):
     """
     `?ordering=price,-popularity` where the public names map onto query fields
     (`view.ordering_fields = {"price": "min_price", ...}`); unknown names are ignored, and the
-    primary key breaks ties so pages never repeat or skip a row.
+    primary key breaks ties so pages never repeat or skip a row. Without a valid `ordering`, the
+    view's `get_default_ordering(queryset)` decides when it has one, else `view.ordering`.
     """
 
     def get_ordering(self, request, queryset, view):
@@ -18,7 +19,8 @@ class PublicNameOrderingFilter(OrderingFilter):
             if field:
                 ordering.append(f"-{field}" if descending else field)
         if not ordering:
-            ordering = list(getattr(view, "ordering", None) or [])
+            default = getattr(view, "get_default_ordering", None)
+            ordering = list(default(queryset) if default else getattr(view, "ordering", None) or [])
         if not any(term.lstrip("-") in ("id", "pk") for term in ordering):
             ordering.append("-id")
         return ordering

@@ -4,14 +4,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.permissions import IsStaffRole
 from catalog import selectors
-from catalog.filters import ProductFilter
+from catalog.filters import ProductFilter, ProductSearchFilter
 from catalog.models import Product, ProductImage, ProductVariant
 from catalog.serializers.products import (
     PriceHistorySerializer,
@@ -81,8 +80,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     lookup_field = "key"
     lookup_value_regex = r"[^/]+"
     filterset_class = ProductFilter
-    filter_backends = [DjangoFilterBackend, SearchFilter, PublicNameOrderingFilter]
-    search_fields = ["name", "description", "brand", "variants__sku", "tags__name"]
+    filter_backends = [DjangoFilterBackend, ProductSearchFilter, PublicNameOrderingFilter]
     ordering_fields = {
         "price": "min_price",
         "name": "name",
@@ -91,6 +89,12 @@ class ProductViewSet(viewsets.ModelViewSet):
         "popularity": "units_sold",
     }
     ordering = ["-created_at", "-id"]
+
+    def get_default_ordering(self, queryset) -> list[str]:
+        # A search without an explicit ordering lists the best matches first.
+        if "search_rank" in queryset.query.annotations:
+            return ["-search_rank", "-created_at"]
+        return self.ordering
 
     def get_permissions(self):
         if self.action in ("list", "retrieve"):
