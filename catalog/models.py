@@ -102,6 +102,10 @@ class ProductVariant(models.Model):
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
         ]
+        indexes = [
+            # A product's lowest active price (list rows, price filters and ordering) is one index probe.
+            models.Index(fields=["product", "price"], condition=Q(is_active=True), name="variant_active_price"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sku} ({self.name})" if self.name else self.sku
