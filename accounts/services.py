@@ -30,7 +30,9 @@ from accounts.exceptions import AccountLocked, InvalidCredentials, InvalidToken
 from accounts.models import Address, LoginActivity, PasswordResetOTP, Role, User
 from accounts.roles import apply_role_access
 from core.emails import send_templated_email
+from core.events import event_record
 from core.exceptions import ConflictError
+from core.models import EventType
 
 EMAIL_VERIFICATION_SALT = "accounts.verify-email"
 OTP_HASH_SALT = "accounts.password-reset-otp"
@@ -104,6 +106,7 @@ def user_register(*, email: str, password: str, first_name: str, last_name: str,
             user = User.objects.create_user(
                 email=email, password=password, first_name=first_name, last_name=last_name, phone=phone
             )
+            event_record(type=EventType.USER_REGISTERED, payload={"user_id": user.pk, "email": user.email})
     except IntegrityError as exc:  # the same email registered a moment ago by a concurrent request
         raise _field_error("email", "An account with this email already exists.", "unique") from exc
     email_verification_send(user=user)

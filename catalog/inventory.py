@@ -18,7 +18,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import MovementReason, ProductVariant, StockMovement
+from core.events import events_record
 from core.exceptions import ConflictError
+from core.models import EventType
 
 ADJUSTMENT_REASONS = frozenset(
     {MovementReason.RESTOCK, MovementReason.CORRECTION, MovementReason.DAMAGE, MovementReason.RETURN}
@@ -328,6 +330,15 @@ def _note_low_stock(variants: Iterable[ProductVariant]) -> None:
         ProductVariant.objects.filter(pk__in=recovered).update(low_stock_notified_at=None)
     if crossed:
         ProductVariant.objects.filter(pk__in=crossed).update(low_stock_notified_at=timezone.now())
+        low = [variant for variant in variants if variant.pk in crossed]
+        events_record(
+            type=EventType.STOCK_LOW,
+            payloads=[
+                {"variant_id": v.pk, "sku": v.sku, "product_id": v.product_id, "available": v.available,
+                 "reorder_point": v.reorder_point}
+                for v in low
+            ],
+        )  # fmt: skip
         from catalog.tasks import notify_low_stock
 
         transaction.on_commit(lambda: notify_low_stock.delay(variant_ids=crossed))
