@@ -288,8 +288,6 @@ USE_TZ = True
 # The store's days (analytics, date filters) are counted in this zone; storage stays UTC.
 STORE_TIME_ZONE = env("STORE_TIME_ZONE", default="Africa/Nairobi")
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="KE")
-# Until the store-settings record exists (orders issue), the currency named in every price.
-STORE_CURRENCY = env("STORE_CURRENCY", default="KES")
 
 # --- Static and media files -------------------------------------------------------------------
 

@@ -4,8 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.routers import route
-from core.views import EventListView, api_not_found, health
+from core.views import api_not_found, health
 
 admin.site.site_header = "Duka back office"
 admin.site.site_title = "Duka admin"
@@ -14,7 +13,7 @@ admin.site.index_title = "Run the shop"
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("catalog.urls")),
-    route("events", EventListView.as_view(), "event-list"),
+    path("", include("core.urls")),
 ]
 
 urlpatterns = [

@@ -1,6 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from rest_framework.exceptions import ValidationError
 
-from core.models import Event
+from core.models import Event, ShippingZone, StoreSettings
+from core.services import zone_counties_clean
+from core.store import store_settings_record
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,3 +29,54 @@ class EventAdmin(ReadOnlyAdmin):
     search_fields = ("type", "actor__email")
     date_hierarchy = "occurred_at"
     list_select_related = ("actor",)
+
+
+@admin.register(StoreSettings)
+class StoreSettingsAdmin(admin.ModelAdmin):
+    """One record: the list page goes straight to it, and it can be neither added twice nor deleted."""
+
+    fieldsets = (
+        ("Shop", {"fields": ("name", "currency", "contact_email", "contact_phone", "address")}),
+        ("Tax and shipping", {"fields": ("tax_rate", "prices_include_tax", "shipping_flat_fee",
+                                         "free_shipping_threshold")}),
+        ("Checkout", {"fields": ("payment_methods", "max_quantity_per_line", "reservation_minutes")}),
+        ("Audit", {"fields": ("updated_at",)}),
+    )  # fmt: skip
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        record = store_settings_record()
+        return HttpResponseRedirect(reverse("admin:core_storesettings_change", args=[record.pk]))
+
+
+class ShippingZoneForm(forms.ModelForm):
+    class Meta:
+        model = ShippingZone
+        fields = ["name", "counties", "fee"]
+
+    def clean_counties(self):
+        counties = self.cleaned_data["counties"]
+        if not isinstance(counties, list) or not all(isinstance(c, str) for c in counties):
+            raise forms.ValidationError('A list of county names, e.g. ["Nairobi", "Kiambu"].')
+        try:
+            return zone_counties_clean(counties, zone=self.instance if self.instance.pk else None)
+        except ValidationError as exc:
+            raise forms.ValidationError(" ".join(str(e) for e in exc.detail["counties"])) from exc
+
+
+@admin.register(ShippingZone)
+class ShippingZoneAdmin(admin.ModelAdmin):
+    form = ShippingZoneForm
+    list_display = ("name", "fee", "county_list", "updated_at")
+    search_fields = ("name",)
+    readonly_fields = ("created_at", "updated_at")
+
+    @admin.display(description="counties")
+    def county_list(self, zone: ShippingZone) -> str:
+        return ", ".join(zone.counties)

@@ -10,11 +10,18 @@ from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 
+from core.store import store_config
 from core.tasks import send_email
 
 
 def base_context() -> dict:
-    return {"store_name": "Duka", "public_base_url": settings.PUBLIC_BASE_URL}
+    store = store_config()
+    return {
+        "store_name": store.name,
+        "store_contact_email": store.contact_email,
+        "store_contact_phone": store.contact_phone,
+        "public_base_url": settings.PUBLIC_BASE_URL,
+    }
 
 
 def render_plain_text(template_name: str, context: dict) -> str:

@@ -72,3 +72,46 @@ def _is_plain_number(value) -> bool:
     if isinstance(value, int):
         return abs(value) <= 10**15
     return isinstance(value, float) and math.isfinite(value)
+
+
+# --- Store settings and shipping zones ---------------------------------------------------------
+
+MAX_MONEY = 10**9  # a fee or threshold above a billion shillings is a typo, not a price
+
+
+def money_field(**kwargs) -> serializers.DecimalField:
+    """A non-negative amount with two places, refusing NaN, infinities and absurd sizes."""
+    return serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, max_value=MAX_MONEY, **kwargs)
+
+
+class StoreSettingsSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, help_text="ISO 4217 code, e.g. KES.")
+    contact_email = serializers.EmailField(allow_blank=True, max_length=254)
+    contact_phone = serializers.CharField(allow_blank=True, max_length=20)
+    address = serializers.CharField(allow_blank=True, max_length=1000)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100,
+                                        help_text="Percent, e.g. 16.00.")  # fmt: skip
+    prices_include_tax = serializers.BooleanField()
+    shipping_flat_fee = money_field()
+    free_shipping_threshold = money_field(allow_null=True, help_text="null: shipping is never free.")
+    payment_methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=["mpesa", "card", "cod"]), min_length=1, max_length=3
+    )
+    max_quantity_per_line = serializers.IntegerField(min_value=1, max_value=1000)
+    reservation_minutes = serializers.IntegerField(min_value=1, max_value=1440)
+
+    def validate_currency(self, value: str) -> str:
+        return value.upper()
+
+    def validate_payment_methods(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+class ShippingZoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=100)
+    counties = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=100, help_text="County names, e.g. Nairobi."
+    )
+    fee = money_field()

@@ -2,16 +2,21 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, serializers, viewsets
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from accounts.permissions import IsAdminRole
+from accounts.permissions import IsAdminRole, IsStaffRole
+from core import services as store_services
 from core.dates import store_day_end_exclusive, store_day_start
 from core.health import run_checks
-from core.models import Event, EventType
+from core.models import Event, EventType, ShippingZone
+from core.serializers import ShippingZoneSerializer, StoreSettingsSerializer
+from core.store import store_settings_record
 
 
 @never_cache
@@ -64,3 +69,60 @@ class EventListView(generics.ListAPIView):
     filterset_class = EventFilter
     queryset = Event.objects.select_related("actor")
     ordering_fields = ["occurred_at"]
+
+
+# --- Store settings and shipping zones ---------------------------------------------------------
+
+
+class StaffWritesPermission(IsStaffRole):
+    """Anyone reads; staff write."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or super().has_permission(request, view)
+
+
+@extend_schema_view(
+    get=extend_schema(tags=["store"], summary="The store's public settings"),
+    patch=extend_schema(tags=["store"], summary="Change the store's settings (staff)"),
+)
+class StoreSettingsView(APIView):
+    permission_classes = [StaffWritesPermission]
+    serializer_class = StoreSettingsSerializer
+
+    def get(self, request):
+        return Response(StoreSettingsSerializer(store_settings_record()).data)
+
+    def patch(self, request):
+        serializer = StoreSettingsSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        record = store_services.store_settings_update(fields=serializer.validated_data)
+        return Response(StoreSettingsSerializer(record).data)
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["store"], summary="Shipping zones: a fee per set of counties"),
+    retrieve=extend_schema(tags=["store"], summary="One shipping zone"),
+    create=extend_schema(tags=["store"], summary="Add a shipping zone (staff)"),
+    partial_update=extend_schema(tags=["store"], summary="Change a shipping zone (staff)"),
+    update=extend_schema(tags=["store"], summary="Replace a shipping zone (staff)"),
+    destroy=extend_schema(tags=["store"], summary="Remove a shipping zone (staff)"),
+)
+class ShippingZoneViewSet(viewsets.ModelViewSet):
+    """A plain list (a shop has a handful of zones); a county belongs to at most one zone."""
+
+    permission_classes = [StaffWritesPermission]
+    serializer_class = ShippingZoneSerializer
+    queryset = ShippingZone.objects.order_by("name", "id")
+    pagination_class = None
+    filter_backends: list = []
+
+    def perform_create(self, serializer):
+        serializer.instance = store_services.shipping_zone_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = store_services.shipping_zone_update(
+            zone=serializer.instance, fields=serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        store_services.shipping_zone_delete(zone=instance)

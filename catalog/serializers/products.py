@@ -2,7 +2,6 @@ import operator
 from decimal import Decimal
 from functools import reduce
 
-from django.conf import settings
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,6 +10,7 @@ from rest_framework.exceptions import ErrorDetail
 from catalog.models import Category, PriceHistory, Product, ProductImage, ProductVariant
 from catalog.pricing import active_promotions_for
 from core.serializers import MAX_ID, IdRelatedField, StrictJSONObjectField
+from core.store import store_config_for
 
 
 def absolute_url(request, file_field) -> str | None:
@@ -62,7 +62,7 @@ class ProductListSerializer(serializers.ModelSerializer):
         return None if sale is None else f"{sale:.2f}"
 
     def get_currency(self, product: Product) -> str:
-        return settings.STORE_CURRENCY
+        return store_config_for(self.context.get("request")).currency
 
     @extend_schema_field(RatingSerializer)
     def get_rating(self, product: Product):
