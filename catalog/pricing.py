@@ -1,18 +1,21 @@
 """
-What a variant costs now: its regular price and the best active promotion's price.
+The one pricing module: what a variant costs now, whether it can be bought, and what a cart or
+an order adds up to (subtotal, coupon discount, shipping, tax, total). The cart and checkout both
+call `price_lines` and `totals`, so what the cart shows is what the order charges.
 
-Loaded once per request (`ActivePromotions.load()`: three small queries), then asked per
-product in memory, so a page of products costs no extra query per row. The cart and checkout
-pricing (coupons, shipping, tax) builds on this in the orders work.
+Promotions are loaded once per request (`ActivePromotions.load()`: three small queries), then
+asked per product in memory, so a page of products costs no extra query per row.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import Coupon, DiscountKind, Product, Promotion
+from catalog.models import Coupon, DiscountKind, Product, ProductVariant, Promotion
+from core.store import StoreConfig
 
 CENT = Decimal("0.01")
 
@@ -83,3 +86,85 @@ def active_promotions_for(request) -> ActivePromotions:
         cached = ActivePromotions.load()
         request._duka_active_promotions = cached
     return cached
+
+
+# --- Lines and totals -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    variant: ProductVariant
+    quantity: int
+    unit_price: Decimal  # after the best promotion
+    regular_price: Decimal
+
+    @property
+    def line_total(self) -> Decimal:
+        return (self.unit_price * self.quantity).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    discount_total: Decimal
+    shipping_fee: Decimal
+    tax_total: Decimal
+    total: Decimal
+    currency: str
+
+
+def unit_price(variant: ProductVariant, *, promotions: ActivePromotions) -> Decimal:
+    """What one unit of `variant` costs now. `variant.product.category` should be loaded."""
+    sale = promotions.sale_price(variant.product, variant.price)
+    return variant.price if sale is None else sale
+
+
+def price_lines(items: Iterable[tuple[ProductVariant, int]], *, promotions: ActivePromotions) -> list[PricedLine]:
+    return [
+        PricedLine(variant=variant, quantity=quantity, unit_price=unit_price(variant, promotions=promotions),
+                   regular_price=variant.price)
+        for variant, quantity in items
+    ]  # fmt: skip
+
+
+def purchase_problem(variant: ProductVariant | None, quantity: int, *, store: StoreConfig) -> str | None:
+    """
+    Why `quantity` of `variant` cannot be bought now, as an error code, or None when it can:
+    `out_of_stock` (unknown, inactive, or more than is available) or `quantity_limit`.
+    """
+    if variant is None or not variant.is_active or not variant.product.is_active:
+        return "out_of_stock"
+    if quantity > store.max_quantity_per_line:
+        return "quantity_limit"
+    if quantity > variant.available:
+        return "out_of_stock"
+    return None
+
+
+def totals(*, lines: Sequence[PricedLine], coupon: Coupon | None, county: str | None, store: StoreConfig) -> Totals:
+    """
+    Add up `lines`. The coupon comes off the goods; shipping is the zone fee of `county` (else the
+    flat fee), free when the goods after discount reach the threshold, nothing for an empty cart.
+    Tax is on goods and shipping: extracted from the total when prices include it, else added.
+    """
+    subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
+    discount = coupon_discount(coupon, subtotal) if coupon is not None else Decimal("0.00")
+    goods = subtotal - discount
+    threshold = store.free_shipping_threshold
+    ships_free = not lines or (threshold is not None and goods >= threshold)
+    shipping = Decimal("0.00") if ships_free else store.zone_fee(county)
+    rate = store.tax_rate
+    if store.prices_include_tax:
+        total = goods + shipping
+        tax = (total * rate / (Decimal(100) + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+    else:
+        tax = ((goods + shipping) * rate / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
+        total = goods + shipping + tax
+    return Totals(
+        subtotal=subtotal.quantize(CENT),
+        discount_total=discount.quantize(CENT),
+        shipping_fee=shipping.quantize(CENT),
+        tax_total=tax,
+        total=total.quantize(CENT),
+        currency=store.currency,
+    )
