@@ -13,5 +13,7 @@ class CatalogConfig(AppConfig):
             *(f"catalog.{action}_{model}" for model in _MODELS for action in ("view", "add", "change", "delete")),
             "catalog.view_stockmovement",
             "catalog.view_pricehistory",
+            "catalog.view_review",
+            "catalog.change_review",
         },
     }

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "catalog",
+    "cart",
+    "orders",
 ]
 
 MIDDLEWARE = [
@@ -138,7 +140,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic jobs, run by `celery -A config beat`.
+CELERY_BEAT_SCHEDULE: dict = {
+    "orders-expire-reservations": {"task": "orders.tasks.reservations_expire", "schedule": 60.0},
+    "cart-purge-idle-anonymous-carts": {"task": "cart.tasks.carts_purge_idle", "schedule": 6 * 3600.0},
+    "core-purge-idempotency-keys": {"task": "core.tasks.idempotency_keys_purge", "schedule": 24 * 3600.0},
+}
 
 # --- Authentication ---------------------------------------------------------------------------
 

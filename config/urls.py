@@ -13,6 +13,8 @@ admin.site.index_title = "Run the shop"
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("catalog.urls")),
+    path("", include("cart.urls")),
+    path("", include("orders.urls")),
     path("", include("core.urls")),
 ]
 
