@@ -17,11 +17,13 @@ from catalog.models import (
     ProductImage,
     ProductVariant,
     Promotion,
+    Review,
     StockMovement,
     Tag,
 )
 from catalog.services import images as image_services
 from catalog.services.products import variant_price_changed
+from catalog.services.reviews import review_set_visibility
 from core.admin import ReadOnlyAdmin
 
 
@@ -242,3 +244,58 @@ class CouponAdmin(admin.ModelAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("code",)
     readonly_fields = ("times_used", "created_at")
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """
+    Moderation only: staff hide or show what customers wrote, never rewrite it. Every change of
+    visibility goes through `review_set_visibility`, so the product's rating follows.
+    """
+
+    list_display = ("product", "author", "rating", "visible", "verified", "created_at")
+    list_filter = ("rating", "is_visible")
+    search_fields = ("product__name", "user__email", "title")
+    list_select_related = ("product", "user")
+    fields = ("product", "user", "rating", "title", "body", "verified_purchase", "is_visible", "created_at",
+              "updated_at")  # fmt: skip
+    readonly_fields = ("product", "user", "rating", "title", "body", "verified_purchase", "created_at", "updated_at")
+    date_hierarchy = "created_at"
+    actions = ["hide", "show"]
+
+    @admin.display(description="author", ordering="user__email")
+    def author(self, obj: Review) -> str:
+        return obj.user.email
+
+    @admin.display(description="visible", boolean=True, ordering="is_visible")
+    def visible(self, obj: Review) -> bool:
+        return obj.is_visible
+
+    @admin.display(description="verified", boolean=True, ordering="verified_purchase")
+    def verified(self, obj: Review) -> bool:
+        return obj.verified_purchase
+
+    def has_add_permission(self, request):
+        return False  # reviews come from customers who bought the product, through the API
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a deleted review would leave the product's rating stale: hide it instead
+
+    def save_model(self, request, obj, form, change):
+        review_set_visibility(review=obj, is_visible=form.cleaned_data["is_visible"])
+
+    def _set_visibility(self, request, queryset, *, is_visible: bool) -> int:
+        reviews = list(queryset.select_related("product"))
+        for review in reviews:
+            review_set_visibility(review=review, is_visible=is_visible)
+        return len(reviews)
+
+    @admin.action(description="Hide selected reviews (the rating no longer counts them)", permissions=["change"])
+    def hide(self, request, queryset):
+        self.message_user(request, f"{self._set_visibility(request, queryset, is_visible=False)} review(s) hidden.",
+                          messages.SUCCESS)  # fmt: skip
+
+    @admin.action(description="Show selected reviews again", permissions=["change"])
+    def show(self, request, queryset):
+        self.message_user(request, f"{self._set_visibility(request, queryset, is_visible=True)} review(s) shown.",
+                          messages.SUCCESS)  # fmt: skip

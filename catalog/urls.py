@@ -1,4 +1,4 @@
-from catalog.views import categories, discounts, inventory, products
+from catalog.views import categories, discounts, inventory, products, reviews
 from core.routers import OptionalSlashRouter, route
 
 product_router = OptionalSlashRouter()
@@ -13,5 +13,6 @@ urlpatterns = [
     route("inventory/adjustments", inventory.StockAdjustmentView.as_view(), "inventory-adjustments"),
     route("inventory/movements", inventory.StockMovementListView.as_view(), "inventory-movements"),
     route("inventory/reorder-suggestions", inventory.ReorderSuggestionView.as_view(), "inventory-reorder-suggestions"),
+    route("reviews/(?P<review_id>[0-9]{1,18})", reviews.ReviewDetailView.as_view(), "review-detail"),
     *product_router.urls,
 ]
