@@ -48,11 +48,15 @@ class InsufficientStock(ConflictError):
 
     def __init__(self, shortages: Sequence[Shortage]):
         self.shortages = list(shortages)
-        details = "; ".join(
-            f"{s.sku or f'variant {s.variant_id}'}: {s.requested} requested, {s.available} available"
-            for s in self.shortages
+        # One error per short line in the envelope, so a storefront can mark each of them.
+        super().__init__(
+            [
+                f"Not enough stock for {s.sku or f'variant {s.variant_id}'}: {s.requested} requested, "
+                f"{s.available} available."
+                for s in self.shortages
+            ],
+            code=self.default_code,
         )
-        super().__init__(f"Not enough stock for {details}.", code=self.default_code)
 
 
 class InvalidStockChange(ConflictError):

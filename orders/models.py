@@ -84,7 +84,9 @@ class Order(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(subtotal__gte=0, discount_total__gte=0, shipping_fee__gte=0, tax_total__gte=0, total__gte=0),
+                condition=Q(
+                    subtotal__gte=0, discount_total__gte=0, shipping_fee__gte=0, tax_total__gte=0, total__gte=0
+                ),
                 name="order_amounts_not_negative",
             ),
             models.CheckConstraint(
@@ -129,7 +131,7 @@ class OrderLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.sku}"
+        return f"{self.quantity} x {self.sku}"
 
 
 class OrderStatusEvent(models.Model):

@@ -1,0 +1,123 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.serializers import AddressSerializer
+from core.models import PaymentMethod
+from core.phones import PhoneNumberField
+from core.serializers import MAX_ID, money_field
+from orders.models import Order, OrderLine, OrderStatus, OrderStatusEvent
+
+# --- Requests ---------------------------------------------------------------------------------------
+
+
+class ShippingAddressSerializer(AddressSerializer):
+    """An address typed at checkout (the same rules as a saved one, without label or default)."""
+
+    class Meta(AddressSerializer.Meta):
+        fields = ["full_name", "phone", "line1", "line2", "city", "county", "postal_code", "country"]
+
+
+class ItemRequestSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    quantity = serializers.IntegerField(min_value=1, max_value=1000)
+
+
+class PlaceOrderSerializer(serializers.Serializer):
+    shipping_address = ShippingAddressSerializer(required=False)
+    address_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="One of your saved addresses, or shipping_address."
+    )
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    phone = PhoneNumberField(required=False, allow_blank=True,
+                             help_text="The M-Pesa number to push the payment request to.")  # fmt: skip
+    coupon_code = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    customer_note = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    items = ItemRequestSerializer(many=True, required=False, allow_empty=False, max_length=100,
+                                  help_text="Order these instead of the cart's contents.")  # fmt: skip
+
+    def validate(self, attrs):
+        if ("shipping_address" in attrs) == ("address_id" in attrs):
+            raise serializers.ValidationError(
+                {
+                    "shipping_address": [
+                        serializers.ErrorDetail("Give either shipping_address or address_id.", code="required")
+                    ]
+                }
+            )
+        return attrs
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    note = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+    tracking_number = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    carrier = serializers.CharField(max_length=100, allow_blank=True, required=False)
+
+
+class RestockLineSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class RefundSerializer(serializers.Serializer):
+    amount = money_field(required=False, help_text="Leave out to refund everything still refundable.")
+    reason = serializers.CharField(max_length=500)
+    restock = serializers.BooleanField()
+    lines = RestockLineSerializer(many=True, required=False, allow_empty=False, max_length=100,
+                                  help_text="With restock: which units go back; default all of them.")  # fmt: skip
+
+
+# --- Responses --------------------------------------------------------------------------------------
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["id", "product_id", "variant_id", "product_name", "variant_name", "sku", "unit_price", "quantity",
+                  "line_total"]  # fmt: skip
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField(help_text='"customer", "staff" or "system".')
+
+    class Meta:
+        model = OrderStatusEvent
+        fields = ["status", "at", "note", "actor"]
+
+    def get_actor(self, event: OrderStatusEvent) -> str:
+        # Who, not which person: customers see that staff acted, the admin shows the account.
+        if event.actor_id is None:
+            return "system"
+        return "customer" if event.actor_id == event.order.user_id else "staff"
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+    history = HistorySerializer(many=True, read_only=True)
+    payments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = [
+            "id", "number", "status", "payment_status", "payment_method", "lines", "subtotal", "discount_total",
+            "shipping_fee", "tax_total", "total", "currency", "coupon_code", "shipping_address", "customer_note",
+            "tracking_number", "carrier", "reserved_until", "payments", "history", "needs_attention", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_payments(self, order: Order) -> list:
+        # The payment objects arrive with the payments app (`payments/`); until then there are none.
+        return []
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    history = HistorySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["number", "status", "tracking_number", "carrier", "history"]
