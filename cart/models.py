@@ -46,7 +46,7 @@ class CartItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.variant_id}"
+        return f"{self.quantity} x {self.variant_id}"
 
 
 class WishlistItem(models.Model):
