@@ -55,15 +55,16 @@ def review_create(*, product: Product, user, rating: int, title: str = "", body:
     try:
         with transaction.atomic():
             _product_lock(product)
-            if Review.objects.filter(product=product, user=user).exists():
+            if _already_reviewed(product=product, user=user):
                 raise DuplicateReview()
             review = Review.objects.create(
                 product=product, user=user, rating=rating, title=title, body=body, verified_purchase=True
             )
             _rating_recompute(product)
     except IntegrityError as exc:
-        # The rating is checked above, so the one constraint left to fail is one-review-per-customer.
-        if Review.objects.filter(product=product, user=user).exists():
+        # Another request's review committed between the check and the insert (possible where the
+        # lock is no lock, as on SQLite): the unique constraint has the last word.
+        if _already_reviewed(product=product, user=user):
             raise DuplicateReview() from exc
         raise
     return review
@@ -77,6 +78,10 @@ def review_set_visibility(*, review: Review, is_visible: bool) -> Review:
         _rating_recompute(review.product)
     review.refresh_from_db(fields=["is_visible", "updated_at"])
     return review
+
+
+def _already_reviewed(*, product: Product, user) -> bool:
+    return Review.objects.filter(product=product, user=user).exists()
 
 
 def _product_lock(product: Product) -> None:
