@@ -17,8 +17,10 @@ def order_list(*, user: User) -> QuerySet[Order]:
 
 
 def order_search(orders: QuerySet[Order], *, text: str) -> QuerySet[Order]:
-    """Orders whose number, email or phone contains `text` (staff look up a customer on the phone)."""
+    """Orders whose number, email or phone (the order's or the account's) contains `text`: staff look up a caller."""
     text = text.strip()[:100]
     if not text:
         return orders
-    return orders.filter(Q(number__icontains=text) | Q(email__icontains=text) | Q(phone__icontains=text))
+    return orders.filter(
+        Q(number__icontains=text) | Q(email__icontains=text) | Q(phone__icontains=text) | Q(user__phone__icontains=text)
+    )
