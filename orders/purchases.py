@@ -9,8 +9,10 @@ cannot unlock a review or push a product up the recommendations.
 
 from collections.abc import Sequence
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet, Sum
 
+from accounts.models import User
 from catalog.models import Product
 from orders.models import OrderLine, PaymentStatus
 
@@ -22,7 +24,7 @@ def _paid_lines() -> QuerySet[OrderLine]:
     return OrderLine.objects.filter(order__payment_status__in=PAID_PAYMENT_STATUSES)
 
 
-def customer_bought(*, user, product: Product) -> bool:
+def customer_bought(*, user: User | AnonymousUser | None, product: Product) -> bool:
     """Whether `user` has a paid order with `product` in it (any of its variants)."""
     if user is None or not user.is_authenticated:
         return False

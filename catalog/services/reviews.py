@@ -17,6 +17,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
+from accounts.models import User
 from catalog.models import Product, Review
 from core.exceptions import ConflictError
 
@@ -45,7 +46,7 @@ def review_list(*, product: Product, include_hidden: bool = False) -> QuerySet[R
 # --- Writes -------------------------------------------------------------------------------------
 
 
-def review_create(*, product: Product, user, rating: int, title: str = "", body: str = "") -> Review:
+def review_create(*, product: Product, user: User, rating: int, title: str = "", body: str = "") -> Review:
     """
     Record `user`'s review of `product` and fold it into the product's rating. The caller has
     checked the purchase (see the module docstring). A second review by the same customer is
@@ -54,7 +55,7 @@ def review_create(*, product: Product, user, rating: int, title: str = "", body:
     assert 1 <= rating <= 5, f"A rating is 1 to 5, got {rating!r}; validate it before calling review_create."
     try:
         with transaction.atomic():
-            _product_lock(product)
+            _product_lock(product.pk)
             if _already_reviewed(product=product, user=user):
                 raise DuplicateReview()
             review = Review.objects.create(
@@ -73,20 +74,20 @@ def review_create(*, product: Product, user, rating: int, title: str = "", body:
 def review_set_visibility(*, review: Review, is_visible: bool) -> Review:
     """Hide or show a review (staff moderation); the product's rating then counts only what shows."""
     with transaction.atomic():
-        _product_lock(review.product)
+        _product_lock(review.product_id)
         Review.objects.filter(pk=review.pk).update(is_visible=is_visible, updated_at=timezone.now())
         _rating_recompute(review.product)
     review.refresh_from_db(fields=["is_visible", "updated_at"])
     return review
 
 
-def _already_reviewed(*, product: Product, user) -> bool:
+def _already_reviewed(*, product: Product, user: User) -> bool:
     return Review.objects.filter(product=product, user=user).exists()
 
 
-def _product_lock(product: Product) -> None:
+def _product_lock(product_id: int) -> None:
     # Every rating change of one product queues here, so each recount sees the others' rows.
-    Product.objects.select_for_update().filter(pk=product.pk).values_list("pk", flat=True).get()
+    Product.objects.select_for_update().filter(pk=product_id).values_list("pk", flat=True).get()
 
 
 def _rating_recompute(product: Product) -> None:
