@@ -30,7 +30,7 @@ def cart_of_user(*, user) -> Cart | None:
 
 def anonymous_cart_by_token(*, token: uuid.UUID) -> Cart | None:
     """An anonymous cart only: a user's cart is never reachable by its token."""
-    return Cart.objects.filter(token=token, user__isnull=True).first()
+    return Cart.objects.filter(token=token, user__isnull=True).select_related("coupon").first()
 
 
 def cart_by_token(*, token: uuid.UUID) -> Cart | None:

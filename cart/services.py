@@ -39,7 +39,7 @@ def cart_for_user(*, user) -> Cart:
     The user's one cart, created on first use. Two first requests at once may both try to create
     it; the loser's insert breaks the one-cart-per-user constraint and it reads the winner's cart.
     """
-    cart = Cart.objects.filter(user=user).first()
+    cart = Cart.objects.filter(user=user).select_related("coupon").first()
     if cart is not None:
         return cart
     try:
