@@ -45,6 +45,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     ordering = ["-created_at"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Order.objects.none()
         return selectors.order_list(user=self.request.user)
 
     def get_permissions(self):
