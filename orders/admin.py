@@ -41,7 +41,7 @@ MOVE_LABELS = {
 AUTOMATIC_MOVES = {
     S.PAID: "paid, when the payment arrives",
     S.FAILED: "failed, if it is not paid in time",
-    S.REFUNDED: "refunded, by a full refund",
+    S.REFUNDED: "refunded, by a full refund (through the API: orders/{id}/refund)",
 }
 STATUS_COLOURS = {
     S.PENDING: "#b7791f",
@@ -55,6 +55,11 @@ STATUS_COLOURS = {
 }
 STATUS_ORDER = list(S.values)
 EDITABLE_FIELDS = ("tracking_number", "carrier", "needs_attention", "attention_reason")
+
+
+def expirable(order: Order, to: str) -> bool:
+    """The table lets any pending order fail, but only prepaid ones are ever expired: hide the move from cash orders."""
+    return to != S.FAILED or order.is_prepaid
 
 
 def problem_text(exc: APIException) -> str:
@@ -172,8 +177,8 @@ class StatusMoveForm(forms.Form):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("number", "email", "status_label", "payment_status", "payment_method", "total_with_currency",
-                    "needs_attention", "created_at", "invoice_link")  # fmt: skip
+    list_display = ("number", "customer_email", "status_label", "payment_status", "payment_method",
+                    "total_with_currency", "needs_attention", "created_at", "invoice_link")  # fmt: skip
     list_filter = ("status", "payment_status", "payment_method", "needs_attention", "created_at")
     search_fields = ("number", "email", "phone", "shipping_address__full_name")
     date_hierarchy = "created_at"
@@ -202,6 +207,10 @@ class OrderAdmin(admin.ModelAdmin):
 
     # --- Columns and read-only fields -----------------------------------------------------------
 
+    @admin.display(description="customer email", ordering="email")
+    def customer_email(self, order: Order) -> str:
+        return order.email
+
     @admin.display(description="status", ordering="status")
     def status_label(self, order: Order) -> str:
         return status_badge(order.status)
@@ -228,6 +237,16 @@ class OrderAdmin(admin.ModelAdmin):
             return "-"
         url = reverse("admin:orders_order_invoice", args=[order.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">Invoice</a>', url)
+
+    # --- Store time -----------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        with store_time_zone():
+            return rendered(super().changelist_view(request, extra_context))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with store_time_zone():
+            return rendered(super().changeform_view(request, object_id, form_url, extra_context))
 
     # --- Permissions and saving -----------------------------------------------------------------
 
@@ -314,7 +333,7 @@ class OrderAdmin(admin.ModelAdmin):
         return {
             "status": status_badge(order.status),
             "buttons": [(to, MOVE_LABELS[to]) for to in moves if to in STAFF_TARGETS],
-            "automatic": [AUTOMATIC_MOVES[to] for to in moves if to not in STAFF_TARGETS],
+            "automatic": [AUTOMATIC_MOVES[to] for to in moves if to not in STAFF_TARGETS and expirable(order, to)],
             "can_ship": S.SHIPPED in moves,
             "can_cancel": S.CANCELLED in moves,
             "can_move": self.has_change_permission(request, order),
@@ -382,9 +401,7 @@ class OrderAdmin(admin.ModelAdmin):
         goods_and_shipping = order.subtotal - order.discount_total + order.shipping_fee
         # The order's own figures say whether its tax was inside the prices; the store's setting
         # may have changed since, and decides only when there was no tax to tell by.
-        tax_included = (
-            order.total == goods_and_shipping if order.tax_total else store.prices_include_tax
-        )  # fmt: skip
+        tax_included = order.total == goods_and_shipping if order.tax_total else store.prices_include_tax
         context = {
             "site_header": self.admin_site.site_header,
             "title": f"Invoice {order.number}",
@@ -393,19 +410,28 @@ class OrderAdmin(admin.ModelAdmin):
             "store": store,
             "address": address_lines(order.shipping_address),
             "customer_name": (order.shipping_address or {}).get("full_name", ""),
-            "placed_at": store_time(order.created_at),
-            "paid_at": store_time(order.paid_at) if order.paid_at else None,
             "tax_included": tax_included,
             "packing_slip": request.GET.get("slip") == "1",
             "status": S(order.status).label,
             "change_url": self._change_url(order.pk),
         }
-        return TemplateResponse(request, "admin/orders/invoice.html", context)
+        with store_time_zone():
+            return rendered(TemplateResponse(request, "admin/orders/invoice.html", context))
 
 
-def store_time(moment):
-    """Dates on paper are the shop's local time, whatever zone the server runs in."""
-    return timezone.localtime(moment, ZoneInfo(settings.STORE_TIME_ZONE))
+def store_time_zone():
+    """
+    Show times, "Today" and the date drill-down in the shop's days, as every other date filter
+    of Duka counts them (`core.dates`): an order at 01:00 in Nairobi belongs to that day, not the one before.
+    """
+    return timezone.override(ZoneInfo(settings.STORE_TIME_ZONE))
+
+
+def rendered(response):
+    """Render a template response now, while the store's time zone is active (it would render later, outside)."""
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    return response
 
 
 def address_lines(address: dict | None) -> list[str]:
@@ -415,7 +441,7 @@ def address_lines(address: dict | None) -> list[str]:
     rows = [
         address.get("line1", ""),
         address.get("line2", ""),
-        ", ".join(part for part in (town, address.get("county", "")) if part),
+        ", ".join(dict.fromkeys(part for part in (town, address.get("county", "")) if part)),  # "Nairobi" once
         address.get("country", ""),
     ]
     return [row for row in rows if row]

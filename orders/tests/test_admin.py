@@ -1,8 +1,10 @@
 """The orders back office: what staff see and do in the Django admin, moving orders only through the lifecycle."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
@@ -120,6 +122,17 @@ def test_the_order_list_costs_the_same_queries_for_two_orders_as_for_twenty(
     assert page.text.count("/invoice/") == 20
 
 
+def test_the_order_list_counts_days_and_shows_times_in_the_shops_time_zone(browser, place, phone):
+    with time_machine.travel(datetime(2025, 3, 1, 22, 30, tzinfo=UTC), tick=False):
+        late = place((phone, 1))  # 01:30 on 2 March in Nairobi
+
+    on_the_second = browser.get(CHANGELIST, {"created_at__year": 2025, "created_at__month": 3, "created_at__day": 2})
+    on_the_first = browser.get(CHANGELIST, {"created_at__year": 2025, "created_at__month": 3, "created_at__day": 1})
+
+    assert late.number in on_the_second.text and "1:30 a.m." in on_the_second.text
+    assert late.number not in on_the_first.text
+
+
 def test_orders_are_neither_added_nor_deleted_in_the_admin(browser, place, phone):
     order = place((phone, 1))
 
@@ -158,6 +171,7 @@ def test_the_order_page_shows_lines_history_and_the_moves_a_cash_order_may_make(
     assert 'name="to" value="processing"' in text and "Accept (processing)" in text
     assert 'name="to" value="cancelled"' in text
     assert 'value="shipped"' not in text and 'value="delivered"' not in text
+    assert "not paid in time" not in text  # only prepaid orders expire
     assert f"{CHANGELIST}{order.pk}/invoice/" in text
 
 
@@ -395,6 +409,13 @@ def test_the_invoice_has_the_shop_the_customer_the_lines_and_the_totals(browser,
     assert "Tax (incl.)" in text and "KES 430.34" in text
     assert "Cash on delivery" in text
     assert "@media print" in text and "window.print()" in text
+
+
+def test_the_invoice_is_dated_in_the_shops_time_zone(browser, place, phone):
+    with time_machine.travel(datetime(2025, 3, 1, 22, 30, tzinfo=UTC), tick=False):
+        order = place((phone, 1))
+
+    assert "2 March 2025, 01:30" in browser.get(f"{CHANGELIST}{order.pk}/invoice/").text
 
 
 def test_the_invoice_shows_the_coupon_discount(browser, place, phone):
