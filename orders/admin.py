@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -309,7 +309,32 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel (releases stock, refunds what was paid)", permissions=["change"])
     def cancel(self, request, queryset):
+        if request.POST.get("confirm") != "yes":
+            orders = list(queryset.order_by("pk"))
+            hidden = [("action", "cancel"), *((ACTION_CHECKBOX_NAME, order.pk) for order in orders)]
+            return self._confirm_cancel(request, orders, form_action="", hidden=hidden,
+                                        back_url=reverse("admin:orders_order_changelist"))  # fmt: skip
         self._move_each(request, queryset, to=S.CANCELLED, done="cancelled")
+        return None
+
+    def _confirm_cancel(self, request, orders: list[Order], *, form_action: str, hidden: list, back_url: str):
+        """Ask before cancelling: it cannot be undone, and it records refunds and emails customers."""
+        rows = [
+            {"order": order, "total": money(order, order.total),
+             "refund": money(order, order.refundable_amount) if order.refundable_amount > 0 else ""}
+            for order in orders
+        ]  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Cancel orders?",
+            "opts": self.opts,
+            "orders": rows,
+            "form_action": form_action,
+            "hidden": hidden,
+            "note": request.POST.get("note", ""),
+            "back_url": back_url,
+        }
+        return TemplateResponse(request, "admin/orders/order/cancel_confirmation.html", context)
 
     # --- The status panel and the invoice -------------------------------------------------------
 
@@ -384,6 +409,9 @@ class OrderAdmin(admin.ModelAdmin):
             self.message_user(request, f"Order not moved: {errors}", messages.ERROR)
             return HttpResponseRedirect(self._change_url(order.pk))
         data = form.cleaned_data
+        if data["to"] == S.CANCELLED and request.POST.get("confirm") != "yes":
+            return self._confirm_cancel(request, [order], form_action=request.path, hidden=[("to", S.CANCELLED)],
+                                        back_url=self._change_url(order.pk))  # fmt: skip
         try:
             moved = order_set_status(order=order, to=data["to"], actor=request.user, **self._move_args(request, data))
         except APIException as exc:
@@ -403,8 +431,6 @@ class OrderAdmin(admin.ModelAdmin):
         # may have changed since, and decides only when there was no tax to tell by.
         tax_included = order.total == goods_and_shipping if order.tax_total else store.prices_include_tax
         context = {
-            "site_header": self.admin_site.site_header,
-            "title": f"Invoice {order.number}",
             "order": order,
             "lines": list(order.lines.all()),
             "store": store,

@@ -1,5 +1,6 @@
 """The orders back office: what staff see and do in the Django admin, moving orders only through the lifecycle."""
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -292,7 +293,7 @@ def test_cancelling_from_the_list_is_a_staff_cancel_that_puts_stock_back_and_ref
     for to in (OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
         order_set_status(order=delivered, to=to, actor=staff_user)
 
-    page = run_action(browser, "cancel", paid, delivered)
+    page = run_action(browser, "cancel", paid, delivered, confirm="yes")
 
     assert "1 order cancelled." in page
     assert f"{delivered.number} not moved: An order that is delivered cannot become cancelled." in page
@@ -304,6 +305,41 @@ def test_cancelling_from_the_list_is_a_staff_cancel_that_puts_stock_back_and_ref
     phone.refresh_from_db()
     assert (phone.stock_quantity, phone.reserved_quantity) == (4, 0)  # the two restocked; one delivered
     assert refreshed(delivered).status == "delivered"
+
+
+def test_cancelling_from_the_list_asks_first_showing_what_will_be_refunded(browser, place, phone, charger):
+    paid, unpaid = place((phone, 1)), place((charger, 1), payment_method="cod")
+    order_mark_paid(order=paid, amount=paid.total)
+
+    page = browser.post(CHANGELIST, {"action": "cancel", "_selected_action": [paid.pk, unpaid.pk], "note": "Fraud"})
+
+    assert page.status_code == 200
+    assert "Cancel 2 orders?" in page.text and "cannot be undone" in page.text
+    assert paid.number in page.text and unpaid.number in page.text
+    assert "KES 1,460.00" in page.text  # what goes back to the paying customer
+    assert 'name="confirm" value="yes"' in page.text and 'value="Fraud"' in page.text
+    assert (refreshed(paid).status, refreshed(unpaid).status) == ("paid", "pending")
+
+
+def test_saying_yes_on_the_confirmation_page_cancels_the_orders(browser, place, phone, staff_user):
+    first, second = place((phone, 1), payment_method="cod"), place((phone, 1), payment_method="cod")
+    page = browser.post(CHANGELIST, {"action": "cancel", "_selected_action": [first.pk, second.pk]})
+
+    done = browser.post(CHANGELIST, form_fields(page.text), follow=True)
+
+    assert "2 orders cancelled." in done.text
+    assert (refreshed(first).status, refreshed(second).status) == ("cancelled", "cancelled")
+    assert first.history.last().actor == staff_user
+
+
+def form_fields(html: str) -> dict[str, list[str]]:
+    """What a browser would post from the page's last form: its hidden and text inputs."""
+    fields: dict[str, list[str]] = {}
+    pattern = r'<input type="(?:hidden|text)" name="([^"]+)"(?:[^>]*?value="([^"]*)")?'
+    for name, value in re.findall(pattern, html[html.rindex("<form") :]):
+        if name != "csrfmiddlewaretoken":
+            fields.setdefault(name, []).append(value)
+    return fields
 
 
 # --- The status buttons -----------------------------------------------------------------------------
@@ -347,12 +383,23 @@ def test_the_cancel_button_says_how_much_was_recorded_as_refunded(browser, place
     order = place((phone, 1))
     order_mark_paid(order=order, amount=order.total)
 
-    response = move(browser, order, "cancelled", note="Out of stock at the supplier")
+    response = move(browser, order, "cancelled", note="Out of stock at the supplier", confirm="yes")
 
     order.refresh_from_db()
     assert order.status == "cancelled"
     assert order.history.last().note == "Cancelled in the admin by clerk@example.com: Out of stock at the supplier"
     assert "KES 1,460.00 recorded as refunded" in browser.get(response["Location"]).text
+
+
+def test_the_cancel_button_asks_first(browser, place, phone):
+    order = place((phone, 1), payment_method="cod")
+
+    page = move(browser, order, "cancelled", note="Customer changed their mind")
+
+    assert page.status_code == 200
+    assert "Cancel 1 order?" in page.text and order.number in page.text
+    assert f'action="{CHANGELIST}{order.pk}/move/"' in page.text and 'name="to" value="cancelled"' in page.text
+    assert refreshed(order).status == "pending"
 
 
 def test_the_status_buttons_accept_only_a_post_with_a_csrf_token(staff_user, place, phone):
