@@ -161,6 +161,7 @@ class DiscountKind(models.TextChoices):
 
 def _discount_constraints(prefix: str) -> list[models.BaseConstraint]:
     return [
+        models.CheckConstraint(condition=Q(kind__in=DiscountKind.values), name=f"{prefix}_kind_known"),
         models.CheckConstraint(condition=Q(value__gte=0), name=f"{prefix}_value_not_negative"),
         models.CheckConstraint(
             condition=Q(kind=DiscountKind.FIXED) | Q(value__lte=100), name=f"{prefix}_percentage_at_most_100"

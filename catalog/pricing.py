@@ -3,7 +3,7 @@ The one pricing module: what a variant costs now, whether it can be bought, and 
 an order adds up to (subtotal, coupon discount, shipping, tax, total). The cart and checkout both
 call `price_lines` and `totals`, so what the cart shows is what the order charges.
 
-Promotions are loaded once per request (`ActivePromotions.load()`: three small queries), then
+Promotions are loaded once per request (`ActivePromotions.load()`: at most three small queries), then
 asked per product in memory, so a page of products costs no extra query per row.
 """
 
@@ -42,16 +42,21 @@ class ActivePromotions:
     def load(cls, *, now=None) -> "ActivePromotions":
         now = now or timezone.now()
         promotions = list(
-            Promotion.objects.filter(is_active=True)
-            .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now), Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-            .prefetch_related("products", "categories")
+            Promotion.objects.filter(is_active=True).filter(
+                Q(starts_at__isnull=True) | Q(starts_at__lte=now), Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+            )
         )
         active = cls(promotions=promotions)
-        for promotion in promotions:
-            for product in promotion.products.all():
-                active.by_product.setdefault(product.pk, []).append(promotion)
-            for category in promotion.categories.all():
-                active.by_category_path.append((category.path, promotion))
+        if not promotions:
+            return active
+        by_id = {promotion.pk: promotion for promotion in promotions}
+        # Only the ids and paths: a promotion may cover thousands of products.
+        on_products = Promotion.products.through.objects.filter(promotion_id__in=by_id)
+        for promotion_id, product_id in on_products.values_list("promotion_id", "product_id"):
+            active.by_product.setdefault(product_id, []).append(by_id[promotion_id])
+        on_categories = Promotion.categories.through.objects.filter(promotion_id__in=by_id)
+        for promotion_id, path in on_categories.values_list("promotion_id", "category__path"):
+            active.by_category_path.append((path, by_id[promotion_id]))
         return active
 
     def for_product(self, product: Product) -> list[Promotion]:

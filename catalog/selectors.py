@@ -15,6 +15,7 @@ from catalog.models import (
     Product,
     ProductImage,
     ProductVariant,
+    Review,
     StockMovement,
 )
 
@@ -235,3 +236,9 @@ def _product_search_portable(products: QuerySet[Product], words: list[str]) -> Q
         # Like the weights on PostgreSQL: a word in the name counts more than one in the description.
         rank = rank + Case(When(in_name, then=Value(2)), default=Value(1))
     return products.annotate(search_rank=rank)
+
+
+def review_list(*, product: Product, include_hidden: bool = False) -> QuerySet[Review]:
+    """A product's reviews, newest first, with their authors; hidden ones only for staff (`include_hidden`)."""
+    reviews = Review.objects.filter(product=product).select_related("user").order_by("-created_at", "-id")
+    return reviews if include_hidden else reviews.filter(is_visible=True)

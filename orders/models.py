@@ -53,6 +53,9 @@ class Order(models.Model):
     shipping_fee = models.DecimalField(**MONEY, default=Decimal("0.00"))
     tax_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
     total = models.DecimalField(**MONEY)
+    # The tax rule the totals were computed with: invoices stay right after the store's settings change.
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.00"))
+    prices_include_tax = models.BooleanField(default=True)
     amount_paid = models.DecimalField(**MONEY, default=Decimal("0.00"))
     amount_refunded = models.DecimalField(**MONEY, default=Decimal("0.00"))
     currency = models.CharField(max_length=3)

@@ -92,7 +92,9 @@ def coupon_check(*, code: str, subtotal: Decimal, user=None, now: datetime | Non
     The coupon with this code if it may be applied now to a cart of `subtotal` for `user`,
     else 400 `coupon_expired` (its window has passed) or `coupon_invalid` (anything else).
     """
-    coupon = Coupon.objects.filter(code=coupon_normalize_code(code)[:40]).first()
+    normalized = coupon_normalize_code(code)
+    # No code is longer than the column; cutting a long input down could match a real code.
+    coupon = Coupon.objects.filter(code=normalized).first() if len(normalized) <= 40 else None
     if coupon is None:
         raise _rejected("This coupon code does not exist.", "coupon_invalid")
     _coupon_rules(coupon=coupon, subtotal=subtotal, user=user, now=now or timezone.now())

@@ -13,7 +13,7 @@ other's count (a read-modify-write without the lock would lose one).
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
@@ -35,12 +35,6 @@ class NotPurchased(PermissionDenied):
 
 
 # --- Reads --------------------------------------------------------------------------------------
-
-
-def review_list(*, product: Product, include_hidden: bool = False) -> QuerySet[Review]:
-    """A product's reviews, newest first, with their authors; hidden ones only for staff (`include_hidden`)."""
-    reviews = Review.objects.filter(product=product).select_related("user").order_by("-created_at", "-id")
-    return reviews if include_hidden else reviews.filter(is_visible=True)
 
 
 # --- Writes -------------------------------------------------------------------------------------

@@ -266,3 +266,13 @@ def test_a_fixed_coupon_never_takes_more_than_the_subtotal(customer):
     coupon = Coupon.objects.create(code="BIGFIX", kind="fixed", value=Decimal("500"))
 
     assert coupon_redeem(coupon=coupon, user=customer, order_id=3, subtotal=Decimal("120")).discount == Decimal("120")
+
+
+def test_a_code_longer_than_any_code_matches_nothing_even_if_it_starts_like_one(db):
+    from rest_framework.exceptions import ValidationError
+
+    Coupon.objects.create(code="A" * 40, kind="fixed", value=Decimal("100"))
+
+    with pytest.raises(ValidationError):
+        coupon_check(code="A" * 40 + "B", subtotal=Decimal("1000"))
+    assert coupon_check(code="a" * 40, subtotal=Decimal("1000")).code == "A" * 40

@@ -39,9 +39,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
     S.REFUNDED: frozenset(),
 }
-# Moves only one kind of order makes: prepaid orders are paid before they are prepared; staff
-# accept a cash-on-delivery order straight from pending.
-PREPAID_ONLY = frozenset({(S.PENDING, S.PAID), (S.FAILED, S.PAID)})
+# Moves only one kind of order makes: prepaid orders are paid (or fail unpaid) before they are
+# prepared; staff accept a cash-on-delivery order straight from pending.
+PREPAID_ONLY = frozenset({(S.PENDING, S.PAID), (S.PENDING, S.FAILED), (S.FAILED, S.PAID)})
 CASH_ONLY = frozenset({(S.PENDING, S.PROCESSING)})
 # What staff set through `orders/{id}/status`; payments, expiry and refunds make the other moves.
 STAFF_TARGETS = frozenset({S.PROCESSING, S.SHIPPED, S.DELIVERED, S.CANCELLED})
@@ -50,8 +50,8 @@ MONEY_RECEIVED = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED
 
 
 def allowed_moves(order: Order) -> list[str]:
-    """The statuses `order` may move to next (for the admin and error messages)."""
-    return [to for to in TRANSITIONS[order.status] if _move_problem(order, to) is None]
+    """The statuses `order` may move to next, in the order of the lifecycle (for the admin and error messages)."""
+    return [to for to in OrderStatus.values if to in TRANSITIONS[order.status] and _move_problem(order, to) is None]
 
 
 def _move_problem(order: Order, to: str) -> str | None:
@@ -59,7 +59,7 @@ def _move_problem(order: Order, to: str) -> str | None:
     if to not in TRANSITIONS[order.status]:
         return f"An order that is {order.status} cannot become {to}."
     if move in PREPAID_ONLY and not order.is_prepaid:
-        return "A cash-on-delivery order is accepted (processing), not marked paid."
+        return "A cash-on-delivery order is accepted (processing) or cancelled; it is not paid in advance."
     if move in CASH_ONLY and order.is_prepaid:
         return "A prepaid order is prepared only once it is paid."
     return None

@@ -161,6 +161,8 @@ def _create(
         "discount_total": priced.discount_total,
         "shipping_fee": priced.shipping_fee,
         "tax_total": priced.tax_total,
+        "tax_rate": store.tax_rate,
+        "prices_include_tax": store.prices_include_tax,
         "total": priced.total,
         "currency": priced.currency,
         "coupon": coupon,

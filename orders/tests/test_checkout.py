@@ -383,3 +383,11 @@ def test_a_new_order_is_pending_in_the_database_too(customer_api, address, phone
     assert order.status == OrderStatus.PENDING
     assert order.email == "wanjiku@example.com"
     assert order.shipping_county == "Nairobi"
+
+
+def test_the_order_keeps_the_tax_rule_it_was_priced_with(customer_api, address, phone):
+    order_id = place(customer_api, checkout_body(address.pk, (phone, 1))).json()["id"]
+    StoreSettings.objects.filter(pk=1).update(tax_rate=Decimal("8.00"), prices_include_tax=False)
+
+    order = Order.objects.get(pk=order_id)
+    assert (order.tax_rate, order.prices_include_tax) == (Decimal("16.00"), True)

@@ -450,3 +450,20 @@ def test_an_expired_orders_coupon_use_is_given_back(place, phone):
     coupon.refresh_from_db()
     assert coupon.times_used == 0
     assert Order.objects.get(pk=order.pk).coupon_code == "LAST"
+
+
+def test_the_next_moves_follow_the_kind_of_order(place, phone):
+    from orders.services.lifecycle import allowed_moves
+
+    assert allowed_moves(place((phone, 1))) == ["paid", "cancelled", "failed"]
+    assert allowed_moves(place((phone, 1), payment_method="cod")) == ["processing", "cancelled"]
+
+
+def test_a_cash_order_never_fails_for_want_of_payment(place, phone):
+    from orders.exceptions import InvalidTransition
+
+    order = place((phone, 1), payment_method="cod")
+
+    with pytest.raises(InvalidTransition):
+        order_transition(order=order, to="failed")
+    assert status_of(order) == ("pending", "unpaid")

@@ -51,7 +51,7 @@ class ProductReviewsView(generics.GenericAPIView):
     def get(self, request, key: str):
         product = _active_product(key)
         staff = self.caller_is_staff
-        page = self.paginate_queryset(review_services.review_list(product=product, include_hidden=staff))
+        page = self.paginate_queryset(catalog_selectors.review_list(product=product, include_hidden=staff))
         serializer_class = ReviewStaffSerializer if staff else ReviewSerializer
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
