@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from cart.models import Cart, CartItem, WishlistItem
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 class CartOwnerFilter(admin.SimpleListFilter):
@@ -25,12 +25,10 @@ class CartOwnerFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CartItemInline(admin.TabularInline):
+class CartItemInline(ReadOnlyInline):
     model = CartItem
     fields = ("variant", "product", "quantity", "price_when_added", "added_at", "updated_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("variant__product")
@@ -38,15 +36,6 @@ class CartItemInline(admin.TabularInline):
     @admin.display(description="product")
     def product(self, item: CartItem) -> str:
         return item.variant.product.name
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Cart)

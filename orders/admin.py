@@ -22,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from rest_framework.exceptions import APIException
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.phones import InvalidPhoneNumber, normalize_phone
 from core.store import store_config
 from orders.models import Order, OrderLine, OrderRefund, OrderStatus, OrderStatusEvent
@@ -94,65 +94,32 @@ def cancel_reason(user, note: str = "") -> str:
     return f"{reason}: {note}" if note else reason
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyInline):
     """The lines as sold: a snapshot, so the catalog's current names and prices never show here."""
 
     model = OrderLine
     fields = ("product_name", "variant_name", "sku", "unit_price", "quantity", "line_total", "quantity_restocked")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
-class StatusHistoryInline(admin.TabularInline):
+class StatusHistoryInline(ReadOnlyInline):
     model = OrderStatusEvent
     verbose_name = "status change"
     verbose_name_plural = "status history"
     fields = ("from_status", "status", "note", "actor", "at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyInline):
     model = OrderRefund
     fields = ("created_at", "amount", "reason", "restocked", "provider_reference", "actor")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrderActionForm(ActionForm):

@@ -3,44 +3,27 @@ Many buyers at once, with real threads on PostgreSQL: the last units are never s
 multi-line orders taken in opposite orders do not deadlock.
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from catalog.inventory import InsufficientStock, StockLine, stock_reserve
 from catalog.models import Coupon, CouponRedemption, ProductVariant, StockMovement
 from catalog.services.discounts import coupon_redeem
 from catalog.tests.factories import VariantFactory
+from core.testing import run_at_once as core_run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def run_at_once(actions) -> list[str]:
-    """Run each callable in its own thread, released together; return "ok" or the error's name."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = [""] * len(actions)
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            actions[index]()
-            outcomes[index] = "ok"
-        except InsufficientStock:
-            outcomes[index] = "out_of_stock"
-        except Exception as exc:  # a deadlock or constraint error must show in the assertion
-            outcomes[index] = type(exc).__name__
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    """Each action's outcome: "ok", "out_of_stock", or the name of any other error."""
+    named = {InsufficientStock: "out_of_stock"}
+    return [
+        named.get(type(result), type(result).__name__) if isinstance(result, Exception) else "ok"
+        for result in core_run_at_once(actions)
+    ]
 
 
 def test_twenty_buyers_for_the_last_five_units_get_exactly_five_reservations():

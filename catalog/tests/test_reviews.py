@@ -3,11 +3,9 @@ Reviews inside the catalog: the product's rating, duplicates, staff moderation (
 Who may write a review (a paid order) is the orders app's and is tested there.
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
@@ -16,7 +14,7 @@ from catalog.serializers.reviews import author_name
 from catalog.services import reviews as review_services
 from catalog.services.reviews import DuplicateReview, review_create, review_set_visibility
 from catalog.tests.factories import ProductFactory
-from core.testing import error_attrs, error_codes
+from core.testing import error_attrs, error_codes, outcomes_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -131,29 +129,6 @@ def test_a_review_racing_past_the_duplicate_check_is_refused_by_the_unique_const
     assert rating_of(product) == (Decimal("5.00"), 1)
 
 
-def run_at_once(actions) -> list[str]:
-    """Run each callable in its own thread, released together; return "ok" or the error's name."""
-    barrier = threading.Barrier(len(actions))
-    outcomes = [""] * len(actions)
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            actions[index]()
-            outcomes[index] = "ok"
-        except Exception as exc:  # a deadlock or lost update must show in the assertion
-            outcomes[index] = type(exc).__name__
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_ten_customers_reviewing_at_once_are_all_counted_in_the_rating():
@@ -161,7 +136,7 @@ def test_ten_customers_reviewing_at_once_are_all_counted_in_the_rating():
     customers = [UserFactory() for _ in range(10)]
     ratings = [5, 4, 3, 5, 4, 2, 5, 1, 4, 5]  # average 3.80
 
-    outcomes = run_at_once(
+    outcomes = outcomes_at_once(
         [lambda u=user, r=rating: review(product, r, user=u) for user, rating in zip(customers, ratings, strict=True)]
     )
 
@@ -174,7 +149,7 @@ def test_ten_customers_reviewing_at_once_are_all_counted_in_the_rating():
 def test_one_customer_sending_the_same_review_twice_at_once_gets_one_review():
     product, customer = ProductFactory(), UserFactory()
 
-    outcomes = run_at_once([lambda: review(product, 5, user=customer)] * 2)
+    outcomes = outcomes_at_once([lambda: review(product, 5, user=customer)] * 2)
 
     assert sorted(outcomes) == ["DuplicateReview", "ok"]
     assert rating_of(product) == (Decimal("5.00"), 1)

@@ -4,11 +4,9 @@ as there are units, opposite line orders never deadlock, a late payment racing t
 expiry leaves the stock right, and one Idempotency-Key makes one order however many retries race.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -16,7 +14,7 @@ from accounts.tests.factories import UserFactory
 from catalog.inventory import stock_adjust
 from catalog.models import ProductVariant, StockMovement
 from catalog.tests.factories import VariantFactory
-from core.testing import authenticated_client
+from core.testing import authenticated_client, run_at_once
 from orders.models import Order, OrderStatus
 from orders.services.lifecycle import order_mark_paid, reservations_expire
 from orders.services.placement import ItemRequest, order_place
@@ -24,28 +22,6 @@ from orders.services.placement import ItemRequest, order_place
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ADDRESS = {"full_name": "A", "phone": "0712345678", "line1": "Moi Ave", "city": "Nairobi", "county": "Nairobi"}
-
-
-def run_at_once(actions) -> list:
-    """Run each callable in its own thread (its own connection), released together; return results or errors."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = actions[index]()
-        except Exception as exc:  # a deadlock or constraint error must show in the assertion
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def checkout(client, *items, **headers):
