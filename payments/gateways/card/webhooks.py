@@ -1,0 +1,95 @@
+"""
+Stripe's webhook: verify the signature, then read the event into a `CardEvent`, refusing
+anything that is not a Stripe event. Applying it is for the payment services, which lock the
+payment and ignore what is already done.
+
+    {"id": "evt_...", "object": "event", "type": "payment_intent.succeeded",
+     "data": {"object": {"id": "pi_...", "object": "payment_intent", "amount": 146000,
+                         "amount_received": 146000, "currency": "kes", "last_payment_error": null, ...}}}
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+logger = logging.getLogger("payments.stripe")
+
+TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE  # older signatures are replays
+
+
+class InvalidWebhook(Exception):
+    """A bad or missing signature, a stale timestamp, or a body that is not a Stripe event."""
+
+
+@dataclass(frozen=True)
+class CardEvent:
+    """
+    One Stripe event. For `payment_intent.*` the intent's fields are filled (`amount_minor` is
+    what was received for a success, else what was asked); other types leave them empty.
+    """
+
+    id: str
+    type: str
+    intent_id: str
+    amount_minor: int | None
+    currency: str
+    failure_code: str
+    failure_message: str
+
+
+def verified_event(client: stripe.StripeClient, *, payload: bytes, signature: str, secret: str) -> CardEvent:
+    if not secret:
+        raise InvalidWebhook("STRIPE_WEBHOOK_SECRET is not set, so no webhook can be verified.")
+    if not signature:
+        raise InvalidWebhook("The Stripe-Signature header is missing.")
+    try:
+        event = client.construct_event(payload, signature, secret, tolerance=TOLERANCE_SECONDS)
+    except stripe.SignatureVerificationError as error:
+        logger.warning("Stripe webhook signature refused", extra={"error": error.user_message})
+        raise InvalidWebhook(error.user_message or "The signature does not match.") from error
+    except ValueError as error:  # signed, but not UTF-8 JSON, or a thin event
+        raise InvalidWebhook("The body is not a Stripe event (not JSON).") from error
+    except AttributeError as error:  # signed JSON that is not an object: Stripe's reader calls .get on it
+        raise InvalidWebhook("The body is not a Stripe event (not a JSON object).") from error
+    card_event = event_from_dict(event.to_dict())
+    logger.info(
+        "Stripe webhook verified",
+        extra={
+            "stripe_event_id": card_event.id,
+            "stripe_event_type": card_event.type,
+            "intent_id": card_event.intent_id,
+        },
+    )
+    return card_event
+
+
+def event_from_dict(data: dict[str, Any]) -> CardEvent:
+    event_id, event_type = data.get("id"), data.get("type")
+    if data.get("object") != "event" or not isinstance(event_id, str) or not isinstance(event_type, str):
+        raise InvalidWebhook("The body is not a Stripe event (no event id or type).")
+    if not event_type.startswith("payment_intent."):
+        return CardEvent(
+            id=event_id, type=event_type, intent_id="", amount_minor=None, currency="", failure_code="",
+            failure_message="",
+        )  # fmt: skip
+    container = data.get("data")
+    intent = container.get("object") if isinstance(container, dict) else None
+    if not isinstance(intent, dict) or intent.get("object") != "payment_intent" or not intent.get("id"):
+        raise InvalidWebhook(f"The {event_type} event carries no PaymentIntent.")
+    amount = intent.get("amount_received" if event_type == "payment_intent.succeeded" else "amount")
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
+        raise InvalidWebhook(f"The PaymentIntent's amount is not a whole number of minor units: {amount!r}.")
+    error = intent.get("last_payment_error") or {}
+    if not isinstance(error, dict):
+        error = {}
+    return CardEvent(
+        id=event_id,
+        type=event_type,
+        intent_id=str(intent["id"]),
+        amount_minor=amount,
+        currency=str(intent.get("currency") or "").lower(),
+        failure_code=str(error.get("code") or error.get("decline_code") or ""),
+        failure_message=str(error.get("message") or ""),
+    )
