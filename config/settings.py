@@ -5,6 +5,8 @@ Every variable of API.md's configuration table is read here, once, under a heade
 Production (`DJANGO_DEBUG=false`) refuses to start on the development secret key.
 """
 
+import hashlib
+import hmac
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "catalog",
     "cart",
     "orders",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +148,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "orders-expire-reservations": {"task": "orders.tasks.reservations_expire", "schedule": 60.0},
     "cart-purge-idle-anonymous-carts": {"task": "cart.tasks.carts_purge_idle", "schedule": 6 * 3600.0},
     "core-purge-idempotency-keys": {"task": "core.tasks.idempotency_keys_purge", "schedule": 24 * 3600.0},
+    "payments-mpesa-reconcile": {"task": "payments.tasks.mpesa_reconcile", "schedule": 60.0},
 }
 
 # --- Authentication ---------------------------------------------------------------------------
@@ -252,11 +256,56 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
         "RoleEnum": "accounts.models.Role.choices",
+        "OrderStatusEnum": "orders.models.OrderStatus.choices",
+        "OrderPaymentStatusEnum": "orders.models.PaymentStatus.choices",
+        "PaymentStatusEnum": "payments.models.PaymentStatus.choices",
+        "RefundStatusEnum": "orders.models.RefundStatus.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
     ],
 }
+
+# --- Payments ---------------------------------------------------------------------------------
+
+MPESA_BASE_URLS = {"sandbox": "https://sandbox.safaricom.co.ke", "production": "https://api.safaricom.co.ke"}
+MPESA_ENVIRONMENT = env("MPESA_ENVIRONMENT", default="sandbox")
+if MPESA_ENVIRONMENT not in MPESA_BASE_URLS:
+    raise ImproperlyConfigured(f"MPESA_ENVIRONMENT must be 'sandbox' or 'production', not {MPESA_ENVIRONMENT!r}.")
+MPESA_BASE_URL = env("MPESA_BASE_URL", default=MPESA_BASE_URLS[MPESA_ENVIRONMENT]).rstrip("/")
+MPESA_CONSUMER_KEY = env("MPESA_CONSUMER_KEY", default="")
+MPESA_CONSUMER_SECRET = env("MPESA_CONSUMER_SECRET", default="")
+MPESA_SHORTCODE = env("MPESA_SHORTCODE", default="")
+MPESA_PASSKEY = env("MPESA_PASSKEY", default="")
+MPESA_TRANSACTION_TYPE = env("MPESA_TRANSACTION_TYPE", default="CustomerPayBillOnline")
+MPESA_PARTY_B = env("MPESA_PARTY_B", default=MPESA_SHORTCODE)
+MPESA_CALLBACK_BASE_URL = env("MPESA_CALLBACK_BASE_URL", default="").rstrip("/")
+# The secret path segment of the callback URL: derived from the secret key unless set, so each
+# install has its own without anyone choosing one.
+MPESA_CALLBACK_TOKEN = env(
+    "MPESA_CALLBACK_TOKEN",
+    default=hmac.new(SECRET_KEY.encode(), b"duka.mpesa-callback-token", hashlib.sha256).hexdigest()[:40],
+)
+MPESA_CALLBACK_ALLOWED_IPS = env.list("MPESA_CALLBACK_ALLOWED_IPS", default=[])
+MPESA_CONNECT_TIMEOUT = env.float("MPESA_CONNECT_TIMEOUT", default=5.0)
+MPESA_READ_TIMEOUT = env.float("MPESA_READ_TIMEOUT", default=30.0)
+
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="").rstrip("/")
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=20.0)
+# Stripe idempotency keys are per account: a prefix of this install's own keeps two installs (or a
+# development database reset) sharing one Stripe account from colliding within Stripe's 24 hours.
+STRIPE_IDEMPOTENCY_PREFIX = env(
+    "STRIPE_IDEMPOTENCY_PREFIX",
+    default="duka-" + hmac.new(SECRET_KEY.encode(), b"duka.stripe-idempotency", hashlib.sha256).hexdigest()[:12],
+)
+
+# The sandbox flow without a gateway: `POST payments/{id}/simulate`.
+PAYMENTS_SIMULATION = env.bool("PAYMENTS_SIMULATION", default=DEBUG)
+# How the orders app reaches its payment provider without importing it (orders/payment_hooks.py).
+ORDERS_AFTER_CHECKOUT = "payments.services.checkout_payment_start"
+ORDERS_REFUND_PROCESSOR = "payments.services.refund_enqueue"
 
 # --- CORS -------------------------------------------------------------------------------------
 
@@ -348,5 +397,7 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # Stripe's SDK logs whole response bodies (client secrets included) at DEBUG.
+        "stripe": {"level": "WARNING"},
     },
 }

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("catalog.urls")),
     path("", include("cart.urls")),
     path("", include("orders.urls")),
+    path("", include("payments.urls")),
     path("", include("core.urls")),
 ]
 

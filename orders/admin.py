@@ -25,7 +25,8 @@ from rest_framework.exceptions import APIException
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from core.phones import InvalidPhoneNumber, normalize_phone
 from core.store import store_config
-from orders.models import Order, OrderLine, OrderRefund, OrderStatus, OrderStatusEvent
+from orders.models import Order, OrderLine, OrderRefund, OrderStatus, OrderStatusEvent, RefundStatus
+from orders.services import lifecycle
 from orders.services.lifecycle import STAFF_TARGETS, allowed_moves, order_cancel, order_set_status
 
 S = OrderStatus
@@ -438,12 +439,40 @@ def address_lines(address: dict | None) -> list[str]:
     return [row for row in rows if row]
 
 
+class RefundActionForm(ActionForm):
+    reference = forms.CharField(
+        required=False, max_length=64, widget=forms.TextInput(attrs={"placeholder": "M-Pesa reversal reference"})
+    )
+
+
 @admin.register(OrderRefund)
 class OrderRefundAdmin(ReadOnlyAdmin):
-    """Every refund in one list, for reconciling what went back out against the gateways' statements."""
+    """
+    Every refund in one list, for reconciling what went back out against the gateways' statements,
+    and for settling the ones a person must finish: an M-Pesa reversal made in the portal, or a
+    card refund Stripe did not confirm.
+    """
 
-    list_display = ("created_at", "order", "amount", "reason", "restocked", "provider_reference", "actor")
-    list_filter = ("restocked", "created_at")
+    list_display = ("created_at", "order", "amount", "status", "reason", "restocked", "provider_reference",
+                    "failure_reason", "actor")  # fmt: skip
+    list_filter = ("status", "restocked", "created_at")
     search_fields = ("order__number", "reason", "provider_reference")
     date_hierarchy = "created_at"
     list_select_related = ("order", "actor")
+    action_form = RefundActionForm
+    actions = ["record_reversal", "retry_through_gateway"]
+
+    @admin.action(description="Record the M-Pesa reversal reference (typed above) as settled", permissions=["view"])
+    def record_reversal(self, request, queryset):
+        reference = request.POST.get("reference", "").strip()
+        if not reference:
+            self.message_user(request, "Type the reversal reference first.", messages.ERROR)
+            return
+        settled = [lifecycle.refund_mark_succeeded(refund=refund, reference=reference)
+                   for refund in queryset.exclude(status=RefundStatus.SUCCEEDED)]  # fmt: skip
+        self.message_user(request, f"{len(settled)} refund(s) recorded as settled with {reference}.", messages.SUCCESS)
+
+    @admin.action(description="Retry failed refunds through the gateway", permissions=["view"])
+    def retry_through_gateway(self, request, queryset):
+        retried = [lifecycle.refund_retry(refund=refund) for refund in queryset.filter(status=RefundStatus.FAILED)]
+        self.message_user(request, f"{len(retried)} refund(s) sent to the gateway again.", messages.SUCCESS)

@@ -154,14 +154,27 @@ class OrderStatusEvent(models.Model):
         return f"{self.order_id}: {self.from_status or '∅'} → {self.status}"
 
 
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending (money not yet returned)"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
 class OrderRefund(models.Model):
-    """Money given back on an order. The gateway's side (Stripe, an M-Pesa reversal) is the payments app's."""
+    """
+    Money given back on an order. The order's books move when it is recorded; the money itself goes
+    back through the gateway (Stripe, an M-Pesa reversal made in the portal), which the payments
+    app does and reports here (`status`, `provider_reference`).
+    """
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(**MONEY)
     reason = models.CharField(max_length=500)
     restocked = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING, db_index=True)
     provider_reference = models.CharField(max_length=100, blank=True, help_text="Stripe refund or M-Pesa reversal.")
+    failure_reason = models.CharField(max_length=255, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -11,7 +11,10 @@ def order_list(*, user: User) -> QuerySet[Order]:
     queries whatever its size.
     """
     orders = Order.objects.prefetch_related(
-        "lines", Prefetch("history", queryset=OrderStatusEvent.objects.select_related("actor"))
+        "lines",
+        Prefetch("history", queryset=OrderStatusEvent.objects.select_related("actor")),
+        # The payments app's rows (`Payment.order`, related name "payments"), oldest first.
+        Prefetch("payments", queryset=Order.payments.rel.related_model.objects.order_by("created_at", "id")),
     )
     return orders if user.is_staff_role else orders.filter(user=user)
 

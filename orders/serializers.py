@@ -1,4 +1,3 @@
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import AddressSerializer
@@ -69,6 +68,10 @@ class RefundSerializer(serializers.Serializer):
     restock = serializers.BooleanField()
     lines = RestockLineSerializer(many=True, required=False, allow_empty=False, max_length=100,
                                   help_text="With restock: which units go back; default all of them.")  # fmt: skip
+    reference = serializers.CharField(
+        required=False, allow_blank=True, max_length=64,
+        help_text="M-Pesa: the reference of the reversal already made in the M-Pesa portal.",
+    )  # fmt: skip
 
 
 # --- Responses --------------------------------------------------------------------------------------
@@ -95,10 +98,36 @@ class HistorySerializer(serializers.ModelSerializer):
         return "customer" if event.actor_id == event.order.user_id else "staff"
 
 
+# The same choices as `payments.models.PaymentStatus` (one enum in the schema).
+PAYMENT_STATUSES = [("pending", "Pending"), ("succeeded", "Succeeded"), ("failed", "Failed"),
+                    ("cancelled", "Cancelled"), ("refunded", "Refunded")]  # fmt: skip
+
+
+class PaymentRowSerializer(serializers.Serializer):
+    """
+    A payment as API.md shows it. Defined here, by its fields, because orders show their payments
+    while the payments app (which depends on orders) owns the model; `payments` reuses it.
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    order_id = serializers.IntegerField(read_only=True, allow_null=True)
+    repair_id = serializers.IntegerField(read_only=True, allow_null=True)
+    method = serializers.CharField(read_only=True)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    currency = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=PAYMENT_STATUSES, read_only=True)
+    provider_reference = serializers.CharField(read_only=True, help_text="The M-Pesa receipt, once paid.")
+    checkout_request_id = serializers.CharField(read_only=True)
+    phone = serializers.CharField(read_only=True)
+    failure_reason = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     history = HistorySerializer(many=True, read_only=True)
-    payments = serializers.SerializerMethodField()
+    payments = PaymentRowSerializer(many=True, read_only=True, help_text="Oldest first.")
 
     class Meta:
         model = Order
@@ -108,11 +137,6 @@ class OrderSerializer(serializers.ModelSerializer):
             "tracking_number", "carrier", "reserved_until", "payments", "history", "needs_attention", "created_at",
             "updated_at",
         ]  # fmt: skip
-
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_payments(self, order: Order) -> list:
-        # The payment objects arrive with the payments app (`payments/`); until then there are none.
-        return []
 
 
 class TrackSerializer(serializers.ModelSerializer):

@@ -23,9 +23,18 @@ from catalog import inventory
 from catalog.inventory import InsufficientStock, StockLine
 from catalog.models import MovementReason, Product
 from catalog.services.discounts import coupon_redemption_release
-from orders import events, notifications
+from orders import events, notifications, payment_hooks
 from orders.exceptions import AlreadyPaid, InvalidTransition, OrderNotPayable, RefundNotAllowed
-from orders.models import Order, OrderLine, OrderRefund, OrderStatus, OrderStatusEvent, PaymentStatus, StockState
+from orders.models import (
+    Order,
+    OrderLine,
+    OrderRefund,
+    OrderStatus,
+    OrderStatusEvent,
+    PaymentStatus,
+    RefundStatus,
+    StockState,
+)
 
 S = OrderStatus
 
@@ -46,6 +55,7 @@ CASH_ONLY = frozenset({(S.PENDING, S.PROCESSING)})
 # What staff set through `orders/{id}/status`; payments, expiry and refunds make the other moves.
 STAFF_TARGETS = frozenset({S.PROCESSING, S.SHIPPED, S.DELIVERED, S.CANCELLED})
 CUSTOMER_CANCELLABLE = frozenset({S.PENDING, S.PAID})
+REFUND_ATTENTION = "Refund: "  # how the flags that refunds raise begin (and how they are cleared)
 MONEY_RECEIVED = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED})
 
 
@@ -301,12 +311,14 @@ def order_refund(
     restock: bool,
     actor,
     restock_quantities: dict[int, int] | None = None,
+    provider_reference: str = "",
 ) -> Order:
     """
     Give back `amount` (all that is left when None) of what was paid. `restock` puts the sold
     units back on the shelf: those of `restock_quantities` ({line id: units}) or, without it,
     every unit not yet restocked. A full refund makes the order `refunded` unless it was
-    cancelled; the gateway's side of the refund (Stripe, an M-Pesa reversal) is the payments app's.
+    cancelled. The money goes back through the gateway after commit (`payment_hooks`);
+    `provider_reference` is the reversal already made by hand (an M-Pesa reversal from the portal).
     """
     with transaction.atomic():
         order = _locked(order)
@@ -321,8 +333,11 @@ def order_refund(
         if restock and order.stock_state == StockState.SOLD:
             restocked = restock_lines(order=order, quantities=_restock_plan(order, restock_quantities),
                                       reason=MovementReason.RETURN, actor=_actor(actor))  # fmt: skip
-        OrderRefund.objects.create(order=order, amount=amount, reason=reason[:500], restocked=restocked > 0,
-                                   actor=_actor(actor))  # fmt: skip
+        refund = OrderRefund.objects.create(
+            order=order, amount=amount, reason=reason[:500], restocked=restocked > 0, actor=_actor(actor),
+            provider_reference=provider_reference[:100],
+        )  # fmt: skip
+        payment_hooks.refund_process_on_commit(refund=refund)
         fully = amount == left
         order.amount_refunded += amount
         order.payment_status = PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
@@ -349,3 +364,53 @@ def _restock_plan(order: Order, requested: dict[int, int] | None) -> dict[int, i
                 f"Line {line_id} has {line.quantity - line.quantity_restocked} units left to restock.", code="invalid"
             )]})  # fmt: skip
     return requested
+
+
+def refund_mark_succeeded(*, refund: OrderRefund, reference: str = "") -> OrderRefund:
+    """The money went back (Stripe confirmed, or staff made the M-Pesa reversal); idempotent."""
+    with transaction.atomic():
+        refund = OrderRefund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != RefundStatus.SUCCEEDED:
+            refund.status = RefundStatus.SUCCEEDED
+            refund.provider_reference = (reference or refund.provider_reference)[:100]
+            refund.failure_reason = ""
+            refund.completed_at = timezone.now()
+            refund.save()
+            unsettled = OrderRefund.objects.filter(order_id=refund.order_id).exclude(status=RefundStatus.SUCCEEDED)
+            if not unsettled.exists():  # the flag the refund raised comes down with it, not any other
+                Order.objects.filter(pk=refund.order_id, attention_reason__startswith=REFUND_ATTENTION).update(
+                    needs_attention=False, attention_reason=""
+                )
+    return refund
+
+
+def refund_mark_failed(*, refund: OrderRefund, reason: str, attention: str = "") -> OrderRefund:
+    """
+    The gateway did not give the money back (or a person must): the order is flagged so staff act.
+    `attention` is what they should do; the books stay as recorded.
+    """
+    with transaction.atomic():
+        refund = OrderRefund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status == RefundStatus.SUCCEEDED:
+            return refund
+        refund.status = RefundStatus.FAILED if reason else RefundStatus.PENDING
+        refund.failure_reason = reason[:255]
+        refund.save()
+        Order.objects.filter(pk=refund.order_id).update(
+            needs_attention=True,
+            attention_reason=(REFUND_ATTENTION + (attention or f"{refund.amount} failed: {reason}"))[:255],
+        )
+    return refund
+
+
+def refund_retry(*, refund: OrderRefund) -> OrderRefund:
+    """Send a failed refund to the gateway again (its idempotency key makes a repeat harmless)."""
+    with transaction.atomic():
+        refund = OrderRefund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status != RefundStatus.FAILED:
+            return refund
+        refund.status = RefundStatus.PENDING
+        refund.failure_reason = ""
+        refund.save(update_fields=["status", "failure_reason"])
+        payment_hooks.refund_process_on_commit(refund=refund)
+    return refund

@@ -10,7 +10,7 @@ from accounts.permissions import IsStaffRole
 from core.filters import PublicNameOrderingFilter
 from core.idempotency import IdempotencyRace, claim_from_request, claim_fulfil, claim_take, replay_of
 from core.openapi import conflict
-from orders import selectors
+from orders import payment_hooks, selectors
 from orders.filters import OrderFilter
 from orders.models import Order
 from orders.serializers import (
@@ -89,6 +89,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except IdempotencyRace:
             replay = replay_of(user=request.user, claim=claim)
             return self._body(Order(pk=replay.resource_id), status_code=replay.status)
+        # After commit, with no lock held: the STK push is a network call.
+        payment_hooks.after_checkout(order=order, phone=data.get("phone", ""), actor=request.user)
         return self._body(order, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -143,7 +145,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                 quantities[line["line_id"]] = quantities.get(line["line_id"], 0) + line["quantity"]
         order = lifecycle.order_refund(
             order=order, amount=data.get("amount"), reason=data["reason"], restock=data["restock"],
-            actor=request.user, restock_quantities=quantities,
+            actor=request.user, restock_quantities=quantities, provider_reference=data.get("reference", ""),
         )  # fmt: skip
         return self._body(order)
 

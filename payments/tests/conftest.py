@@ -53,7 +53,7 @@ def stk_callback(
     code: int = 0,
     amount=1460,
     receipt="NLJ7RT61SV",
-    phone=254712345678,
+    msisdn=254712345678,
     desc: str = "The service request is processed successfully.",
 ) -> dict:
     """Daraja's callback as it really comes (note the `Balance` item without a Value)."""
@@ -70,7 +70,7 @@ def stk_callback(
                 {"Name": "MpesaReceiptNumber", "Value": receipt},
                 {"Name": "Balance"},
                 {"Name": "TransactionDate", "Value": 20261201101530},
-                {"Name": "PhoneNumber", "Value": phone},
+                {"Name": "PhoneNumber", "Value": msisdn},
             ]
         }
     return {"Body": {"stkCallback": body}}

@@ -4,6 +4,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from werkzeug import Response
 
 from accounts.tests.factories import UserFactory
@@ -237,7 +238,7 @@ def test_a_failed_payment_records_stripes_reason_and_leaves_the_order_payable(
     again = customer_api.post(INTENT, {"order_id": order.pk}, format="json")
 
     assert again.status_code == 200
-    assert stripe_fake.log[0][0].headers["Idempotency-Key"] != f"duka-payment-{started.pk}"
+    assert stripe_fake.log[0][0].headers["Idempotency-Key"].endswith(f"-payment-{started.pk + 1}")
 
 
 def test_a_bad_signature_is_refused_and_the_body_kept(api, started, order):
@@ -315,7 +316,7 @@ def test_a_refund_of_a_card_order_goes_back_through_stripe(
 
     sent = stripe_fake.log[0][0]
     assert (sent.path, sent.form["payment_intent"], sent.form["amount"]) == ("/v1/refunds", PI, "46000")
-    assert sent.headers["Idempotency-Key"] == f"duka-refund-{recorded.pk}"
+    assert sent.headers["Idempotency-Key"] == f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-refund-{recorded.pk}"
     assert (recorded.status, recorded.provider_reference) == ("succeeded", "re_3QDuka0000000001")
     assert fresh(paid).payment_status == "partially_refunded"
     assert not fresh(paid).needs_attention

@@ -6,6 +6,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from werkzeug import Response
 
 from payments.gateways.card.gateway import CardGateway, InvalidWebhook, from_minor_units, minor_units
@@ -83,7 +84,7 @@ def test_the_payment_intent_carries_the_amount_in_cents_the_order_and_the_idempo
         "metadata[order_number]": "DK-7F3K-9Q2M",
         "metadata[payment_id]": "42",
     }
-    assert request.headers["Idempotency-Key"] == "duka-payment-42"
+    assert request.headers["Idempotency-Key"] == f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-payment-42"
     assert request.headers["Authorization"] == f"Bearer {STRIPE_SECRET_KEY}"
     assert response.is_success and response.pending
     assert response.reference == "pi_3QDuka0000000001"
@@ -221,7 +222,7 @@ def test_a_refund_names_the_intent_the_amount_in_cents_and_its_idempotency_key(s
     assert request.form["payment_intent"] == "pi_3QDuka0000000001"
     assert request.form["amount"] == "46000"
     assert request.form["metadata[refund_id]"] == "7"
-    assert request.headers["Idempotency-Key"] == "duka-refund-7"
+    assert request.headers["Idempotency-Key"] == f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-refund-7"
     assert request.headers["Authorization"] == f"Bearer {STRIPE_SECRET_KEY}"
     assert response.is_success
     assert response.reference == "re_3QDuka0000000001"

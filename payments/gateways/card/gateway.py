@@ -75,7 +75,9 @@ class CardGateway:
         }
         try:
             intent = self.api.create_payment_intent(
-                params=params, idempotency_key=f"duka-payment-{request.payment_id}", payment_id=request.payment_id
+                params=params,
+                idempotency_key=f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-payment-{request.payment_id}",
+                payment_id=request.payment_id,
             )
         except StripeCallError as error:
             return GatewayResponse(is_success=False, error=error.message, code=error.code)
@@ -108,7 +110,7 @@ class CardGateway:
                     "amount": amount,
                     "metadata": {"refund_id": str(request.refund_id), "payment_id": str(request.payment_id)},
                 },
-                idempotency_key=f"duka-refund-{request.refund_id}",
+                idempotency_key=f"{settings.STRIPE_IDEMPOTENCY_PREFIX}-refund-{request.refund_id}",
                 payment_id=request.payment_id,
                 refund_id=request.refund_id,
             )

@@ -1,0 +1,507 @@
+"""
+The only code that moves a payment's state. Each change locks the payment row, checks its state
+first and ignores what is already done, so a callback, a status query, a webhook and the
+simulator can all arrive at once and the money is counted once. Gateways are called with no
+lock held and outside any transaction; orders are marked paid or failed only through the orders
+services (`order_mark_paid`, `order_mark_payment_failed`), which move the stock.
+"""
+
+import contextlib
+import logging
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+from core.models import PaymentMethod
+from core.phones import InvalidPhoneNumber, normalize_phone
+from orders.exceptions import AlreadyPaid, OrderNotPayable, PaymentMethodUnavailable
+from orders.models import Order, OrderRefund, OrderStatus, RefundStatus
+from orders.models import PaymentStatus as OrderPaymentStatus
+from orders.services.lifecycle import (
+    MONEY_RECEIVED,
+    order_assert_payable,
+    order_mark_paid,
+    order_mark_payment_failed,
+    order_payment_started,
+    refund_mark_failed,
+    refund_mark_succeeded,
+)
+from payments import events
+from payments.exceptions import GatewayError, PaymentNotPending, SimulationDisabled
+from payments.gateways.card.gateway import CardGateway, card_configured, from_minor_units
+from payments.gateways.mpesa.gateway import MAX_AMOUNT, MIN_AMOUNT, MpesaGateway, mpesa_amount, mpesa_configured
+from payments.interface import GatewayResponse, PaymentRequest, PaymentResult, RefundRequest
+from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
+
+logger = logging.getLogger("payments")
+
+# Stripe may or may not have acted: ask again later with the same idempotency key.
+TRANSIENT_CARD_ERRORS = frozenset({"timeout", "api_connection_error", "rate_limit"})
+
+
+def _locked(payment_id: int) -> Payment:
+    return Payment.objects.select_for_update().get(pk=payment_id)
+
+
+def _actor(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+# --- Starting a payment -------------------------------------------------------------------------
+
+
+def _mpesa_gateway_kind() -> str:
+    if mpesa_configured():
+        return Gateway.MPESA
+    if settings.PAYMENTS_SIMULATION:
+        return Gateway.SIMULATED  # `payments/{id}/simulate` then plays Safaricom's part
+    raise PaymentMethodUnavailable("M-Pesa is not set up on this shop (MPESA_* settings).")
+
+
+def _kenyan_mobile(phone: str) -> str:
+    """Daraja takes `2547XXXXXXXX` or `2541XXXXXXXX`; accept the forms people type and refuse the rest."""
+    try:
+        phone = normalize_phone(phone, region="KE")
+    except InvalidPhoneNumber:
+        phone = ""
+    if len(phone) != 12 or not phone.startswith(("2547", "2541")):
+        raise ValidationError(
+            {"phone": [ErrorDetail("M-Pesa needs a Kenyan mobile number, e.g. 0712345678.", code="invalid_phone")]}
+        )
+    return phone
+
+
+def mpesa_push(*, order: Order, phone: str, actor=None) -> Payment:
+    """
+    Send an STK push for what is left to pay on `order`. Returns the pending payment once Daraja
+    accepts the request; when it refuses or cannot be reached, the attempt is recorded as failed
+    and 502 `gateway_error` carries Daraja's message (the order stays payable).
+    """
+    return mpesa_payment_send(payment=mpesa_payment_create(order=order, phone=phone))
+
+
+def mpesa_payment_create(*, order: Order, phone: str) -> Payment:
+    """The pending payment for an STK push, before anything is sent (so a replayed request can find it)."""
+    order_assert_payable(order=order)
+    phone = _kenyan_mobile(phone)
+    amount = mpesa_amount(order.total - order.amount_paid)
+    if not MIN_AMOUNT <= amount <= MAX_AMOUNT:
+        raise PaymentMethodUnavailable(f"M-Pesa takes {MIN_AMOUNT} to {MAX_AMOUNT:,} shillings in one payment.")
+    return Payment.objects.create(
+        order=order,
+        method=PaymentMethod.MPESA,
+        gateway=_mpesa_gateway_kind(),
+        amount=Decimal(amount),
+        currency=order.currency,
+        phone=phone,
+    )
+
+
+def mpesa_payment_send(*, payment: Payment) -> Payment:
+    """The STK push itself: a network call, so callers make it after their transaction commits, holding no lock."""
+    order = payment.order
+    if payment.gateway == Gateway.SIMULATED:
+        response = GatewayResponse(is_success=True, pending=True, reference=f"ws_SIM_{secrets.token_hex(10)}")
+    else:
+        response = MpesaGateway().start(
+            PaymentRequest(
+                payment_id=payment.pk,
+                order_number=order.number,
+                amount=payment.amount,
+                currency=payment.currency,
+                phone=payment.phone,
+            )
+        )
+    return _started(payment=payment, order=order, response=response)
+
+
+def _started(*, payment: Payment, order: Order, response: GatewayResponse) -> Payment:
+    with transaction.atomic():
+        payment = _locked(payment.pk)
+        if not response.is_success:
+            payment.status = PaymentStatus.FAILED
+            payment.failure_reason = response.error[:255]
+            payment.result_code = response.code[:60]
+            payment.completed_at = timezone.now()
+            payment.save()
+            events.payment_failed(payment=payment)
+        else:
+            payment.checkout_request_id = response.reference if payment.method == PaymentMethod.MPESA else ""
+            if payment.method != PaymentMethod.MPESA:
+                payment.provider_reference = response.reference
+            payment.merchant_request_id = response.secondary_reference[:64]
+            payment.save()
+            # Paid or cancelled meanwhile: a result for this payment is still applied when it comes.
+            with contextlib.suppress(AlreadyPaid, OrderNotPayable):
+                order_payment_started(order=order)
+    if not response.is_success:
+        raise GatewayError(response.error or GatewayError.default_detail)
+    return payment
+
+
+def checkout_payment_start(*, order: Order, phone: str, actor=None) -> None:
+    """
+    Right after checkout (`ORDERS_AFTER_CHECKOUT`): an M-Pesa order with a phone gets its STK push
+    at once. A refused push leaves the order placed with a failed payment the customer can retry.
+    """
+    if order.payment_method != PaymentMethod.MPESA or not phone:
+        return
+    try:
+        mpesa_push(order=order, phone=phone, actor=actor)
+    except (GatewayError, PaymentMethodUnavailable, ValidationError) as error:
+        logger.info("STK push at checkout did not go out", extra={"order_id": order.pk, "error": str(error)})
+
+
+# --- Applying a result --------------------------------------------------------------------------
+
+
+def payment_apply_result(*, payment_id: int, result: PaymentResult, actor=None) -> tuple[Payment, str]:
+    """
+    Apply the final word on a payment, from whichever source; returns the payment and what
+    happened (a `NotificationOutcome`). A success with an amount or phone other than the payment's
+    is not counted but flagged for staff; a second success, or any result after success, changes
+    nothing (except filling in the receipt a status query could not give).
+    """
+    with transaction.atomic():
+        payment = _locked(payment_id)
+        if result.still_pending:
+            return payment, NotificationOutcome.DUPLICATE
+        if payment.status == PaymentStatus.SUCCEEDED:
+            if result.succeeded and result.receipt and not payment.provider_reference:
+                return _record_receipt(payment, result.receipt), NotificationOutcome.APPLIED
+            return payment, NotificationOutcome.DUPLICATE
+        if payment.status not in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+            return payment, NotificationOutcome.DUPLICATE
+        if result.succeeded:
+            return _succeed(payment, result, actor=actor)
+        if payment.status == PaymentStatus.FAILED:
+            return payment, NotificationOutcome.DUPLICATE
+        payment.status = PaymentStatus.FAILED
+        payment.failure_reason = result.reason[:255]
+        payment.result_code = result.code[:60]
+        payment.completed_at = timezone.now()
+        payment.save()
+        events.payment_failed(payment=payment, actor=_actor(actor))
+        if payment.order_id:
+            order_mark_payment_failed(order=payment.order, reason=payment.failure_reason, actor=actor)
+        return payment, NotificationOutcome.APPLIED
+
+
+def _mismatch(payment: Payment, result: PaymentResult) -> str:
+    problems = []
+    if result.amount is not None and result.amount != payment.amount:
+        problems.append(f"amount {result.amount} instead of {payment.amount}")
+    if result.phone and payment.phone and result.phone != payment.phone:
+        problems.append(f"phone {result.phone} instead of {payment.phone}")
+    return "; ".join(problems)
+
+
+def _succeed(payment: Payment, result: PaymentResult, *, actor) -> tuple[Payment, str]:
+    mismatch = _mismatch(payment, result)
+    if mismatch:
+        payment.needs_attention = True
+        payment.attention_reason = f"Paid with {mismatch} (receipt {result.receipt or 'none'}): check and settle."[:255]
+        payment.result_code = result.code[:60]
+        payment.save()
+        logger.warning("Payment result does not match the payment", extra={"payment_id": payment.pk})
+        return payment, NotificationOutcome.FLAGGED
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.failure_reason = ""
+    payment.result_code = result.code[:60]
+    payment.completed_at = timezone.now()
+    if result.receipt:
+        payment.provider_reference = result.receipt[:64]
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError:  # this receipt already paid another payment: never count it twice
+        payment.refresh_from_db()
+        payment.needs_attention = True
+        payment.attention_reason = f"Receipt {result.receipt} was already used by another payment."[:255]
+        payment.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
+        return payment, NotificationOutcome.FLAGGED
+    events.payment_succeeded(payment=payment, actor=_actor(actor))
+    if payment.order_id:
+        # Lock the order before looking: two payments of one order succeeding at once must not both count.
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        if order.payment_status in MONEY_RECEIVED:
+            _flag(payment, f"{order.number} was already paid: this {payment.amount} came on top; refund it.")
+            return payment, NotificationOutcome.FLAGGED
+        order = order_mark_paid(order=order, amount=payment.amount, reference=payment.provider_reference, actor=actor)
+        if order.needs_attention and not payment.needs_attention:
+            _flag(payment, order.attention_reason)
+    return payment, NotificationOutcome.APPLIED
+
+
+def _record_receipt(payment: Payment, receipt: str) -> Payment:
+    payment.provider_reference = receipt[:64]
+    try:
+        with transaction.atomic():
+            payment.save(update_fields=["provider_reference", "updated_at"])
+    except IntegrityError:
+        payment.refresh_from_db()
+        _flag(payment, f"Receipt {receipt} was already used by another payment.")
+    return payment
+
+
+def _flag(payment: Payment, reason: str) -> None:
+    Payment.objects.filter(pk=payment.pk).update(needs_attention=True, attention_reason=reason[:255])
+    payment.needs_attention, payment.attention_reason = True, reason[:255]
+
+
+# --- Lost callbacks ---------------------------------------------------------------------------------
+
+
+def payment_refresh(*, payment: Payment, actor=None) -> Payment:
+    """Ask Daraja's STK query for a pending M-Pesa payment's outcome and apply it (a lost callback)."""
+    if payment.status != PaymentStatus.PENDING or payment.gateway != Gateway.MPESA or not payment.checkout_request_id:
+        return payment
+    answer = MpesaGateway().query(payment.checkout_request_id)
+    if isinstance(answer, GatewayResponse):
+        raise GatewayError(answer.error)
+    if answer.succeeded and answer.amount is None:
+        answer = PaymentResult(succeeded=True, code=answer.code, reason=answer.reason, amount=payment.amount)
+    payment, _ = payment_apply_result(payment_id=payment.pk, result=answer, actor=actor)
+    return payment
+
+
+def mpesa_reconcile(*, older_than_seconds: int = 60, limit: int = 200) -> dict[str, int]:
+    """
+    Query every pending M-Pesa payment older than a minute (its callback may be lost). Errors are
+    logged and counted, never raised: one bad answer must not stop the others.
+    """
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    pending = list(
+        Payment.objects.filter(
+            status=PaymentStatus.PENDING, gateway=Gateway.MPESA, needs_attention=False, created_at__lt=cutoff
+        )
+        .exclude(checkout_request_id="")
+        .order_by("created_at")[:limit]
+    )
+    counts = {"checked": 0, "succeeded": 0, "failed": 0, "pending": 0, "errors": 0}
+    for payment in pending:
+        counts["checked"] += 1
+        try:
+            payment = payment_refresh(payment=payment)
+        except GatewayError as error:
+            counts["errors"] += 1
+            logger.warning(
+                "STK query failed during reconciliation", extra={"payment_id": payment.pk, "error": str(error)}
+            )
+            continue
+        counts[
+            {PaymentStatus.SUCCEEDED: "succeeded", PaymentStatus.FAILED: "failed"}.get(payment.status, "pending")
+        ] += 1
+    return counts
+
+
+# --- Cash and simulation ----------------------------------------------------------------------------
+
+
+def cash_record(*, order: Order, amount: Decimal, actor) -> Payment:
+    """The rider collected cash on delivery: one succeeded cash payment, and the order is paid."""
+    if order.payment_method != PaymentMethod.COD:
+        raise PaymentMethodUnavailable("Only cash-on-delivery orders are paid in cash.")
+    if order.payment_status in (
+        OrderPaymentStatus.PAID,
+        OrderPaymentStatus.PARTIALLY_REFUNDED,
+        OrderPaymentStatus.REFUNDED,
+    ):
+        raise AlreadyPaid()
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED):
+        raise OrderNotPayable(f"This order is {order.status}.")
+    due = order.total - order.amount_paid
+    if amount != due:
+        raise ValidationError({"amount": [ErrorDetail(f"The amount due is {due:.2f}.", code="invalid")]})
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            order=order,
+            method=PaymentMethod.COD,
+            gateway=Gateway.CASH,
+            amount=amount,
+            currency=order.currency,
+            status=PaymentStatus.SUCCEEDED,
+            completed_at=timezone.now(),
+        )
+        events.payment_succeeded(payment=payment, actor=_actor(actor))
+        order_mark_paid(order=order, amount=amount, reference=f"cash {payment.pk}", actor=actor)
+    return payment
+
+
+def payment_simulate(*, payment: Payment, outcome: str, actor=None) -> Payment:
+    """Play the gateway's part (`PAYMENTS_SIMULATION`), through the same path as a real callback."""
+    if not settings.PAYMENTS_SIMULATION:
+        raise SimulationDisabled()
+    if payment.status != PaymentStatus.PENDING:
+        raise PaymentNotPending(f"This payment is {payment.status}.")
+    if outcome == "success":
+        result = PaymentResult(
+            succeeded=True,
+            code="0",
+            reason="Simulated payment",
+            amount=payment.amount,
+            receipt=f"SIM{secrets.token_hex(4).upper()}",
+            phone=payment.phone,
+        )
+    else:
+        result = PaymentResult(succeeded=False, code="1032", reason="The M-Pesa request was cancelled on the phone.")
+    payment, _ = payment_apply_result(payment_id=payment.pk, result=result, actor=actor)
+    return payment
+
+
+# --- Refunds ----------------------------------------------------------------------------------------
+
+
+class RefundNotConfirmed(Exception):
+    """The gateway did not say whether the refund happened (timeout, connection, rate limit)."""
+
+
+def refund_unconfirmed(*, refund_id: int, reason: str) -> OrderRefund:
+    """Retries ran out without an answer: staff retry the refund (same idempotency key) from the admin."""
+    refund = OrderRefund.objects.get(pk=refund_id)
+    return refund_mark_failed(
+        refund=refund,
+        reason=f"Not confirmed: {reason}",
+        attention=f"Stripe did not confirm refund {refund.pk} of {refund.amount}; retry it from the refunds list.",
+    )
+
+
+def refund_enqueue(*, refund_id: int) -> None:
+    """`ORDERS_REFUND_PROCESSOR`: give the money back in the background (a gateway call)."""
+    from payments.tasks import refund_process
+
+    refund_process.delay(refund_id=refund_id)
+
+
+def refund_through_gateway(*, refund_id: int) -> OrderRefund:
+    """
+    Give a recorded refund's money back through the gateway that took it: Stripe refunds the card;
+    an M-Pesa reversal is made by staff in the M-Pesa portal (the order is flagged until its
+    reference is recorded); cash and simulated payments are settled by hand.
+    """
+    refund = OrderRefund.objects.select_related("order").get(pk=refund_id)
+    if refund.status == RefundStatus.SUCCEEDED:
+        return refund
+    payment = (
+        Payment.objects.filter(order_id=refund.order_id, status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED])
+        .order_by("-completed_at", "-id")
+        .first()
+    )
+    if payment is None or payment.gateway in (Gateway.CASH, Gateway.SIMULATED) or refund.provider_reference:
+        refund = refund_mark_succeeded(refund=refund, reference=refund.provider_reference)
+    elif payment.gateway == Gateway.MPESA:
+        refund = refund_mark_failed(
+            refund=refund,
+            reason="",
+            attention=f"Reverse {refund.amount} of M-Pesa receipt {payment.provider_reference} in the M-Pesa portal, "
+            "then record the reversal reference on the refund.",
+        )
+    else:
+        response = CardGateway().refund(
+            RefundRequest(
+                payment_id=payment.pk,
+                refund_id=refund.pk,
+                provider_reference=payment.provider_reference,
+                amount=refund.amount,
+                currency=payment.currency,
+            )
+        )
+        if response.is_success:
+            refund = refund_mark_succeeded(refund=refund, reference=response.reference)
+        elif response.code in TRANSIENT_CARD_ERRORS:
+            # Stripe may have made the refund: ask again with the same idempotency key (the task backs off).
+            raise RefundNotConfirmed(response.error or "Stripe did not answer.")
+        else:
+            refund = refund_mark_failed(refund=refund, reason=response.error or "The card refund failed.")
+    if refund.status == RefundStatus.SUCCEEDED and payment is not None:
+        order = Order.objects.get(pk=refund.order_id)
+        if order.payment_status == OrderPaymentStatus.REFUNDED:
+            Payment.objects.filter(pk=payment.pk, status=PaymentStatus.SUCCEEDED).update(status=PaymentStatus.REFUNDED)
+    return refund
+
+
+# --- Card (Stripe) ------------------------------------------------------------------------------------
+
+
+def card_intent_start(*, order: Order, actor=None) -> Payment:
+    """
+    A Stripe PaymentIntent for what is left to pay; its `client_secret` lets the customer's browser
+    confirm the card with Stripe.js. The webhook then tells the outcome.
+    """
+    return card_payment_send(payment=card_payment_create(order=order))
+
+
+def card_payment_create(*, order: Order) -> Payment:
+    """The pending card payment, before Stripe is called (so a replayed request can find it)."""
+    order_assert_payable(order=order)
+    if not card_configured() and not settings.PAYMENTS_SIMULATION:
+        raise PaymentMethodUnavailable("Card payments are not set up on this shop (STRIPE_* settings).")
+    return Payment.objects.create(
+        order=order,
+        method=PaymentMethod.CARD,
+        gateway=Gateway.STRIPE if card_configured() else Gateway.SIMULATED,
+        amount=order.total - order.amount_paid,
+        currency=order.currency,
+    )
+
+
+def card_payment_send(*, payment: Payment) -> Payment:
+    """Create the PaymentIntent: a network call, made after the caller's transaction commits."""
+    order = payment.order
+    if payment.gateway == Gateway.SIMULATED:
+        intent = f"pi_sim_{secrets.token_hex(8)}"
+        response = GatewayResponse(
+            is_success=True, pending=True, reference=intent, client_secret=f"{intent}_secret_{secrets.token_hex(8)}"
+        )
+    else:
+        response = CardGateway().start(
+            PaymentRequest(
+                payment_id=payment.pk,
+                order_number=order.number,
+                amount=payment.amount,
+                currency=payment.currency,
+            )
+        )
+    if response.is_success:
+        Payment.objects.filter(pk=payment.pk).update(client_secret=response.client_secret[:255])
+    payment = _started(payment=payment, order=order, response=response)
+    payment.client_secret = response.client_secret[:255]
+    return payment
+
+
+def card_webhook_apply(*, payload: bytes, signature: str, notification) -> str:
+    """
+    Verify and apply one Stripe webhook; returns its `NotificationOutcome`. A bad signature raises
+    `InvalidWebhook` (the view answers 400); an event seen before changes nothing.
+    """
+    event = CardGateway().parse_webhook(payload=payload, signature=signature)
+    notification.reference = event.id[:100]
+    seen = GatewayNotification.objects.filter(gateway=Gateway.STRIPE, reference=event.id).exclude(pk=notification.pk)
+    if seen.filter(outcome__in=[NotificationOutcome.APPLIED, NotificationOutcome.DUPLICATE]).exists():
+        return NotificationOutcome.DUPLICATE
+    if event.type not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+        return NotificationOutcome.IGNORED
+    payment = Payment.objects.filter(gateway=Gateway.STRIPE, provider_reference=event.intent_id).first()
+    if payment is None:
+        return NotificationOutcome.UNKNOWN
+    notification.payment = payment
+    if event.type == "payment_intent.succeeded":
+        if event.currency and event.currency != payment.currency.lower():
+            _flag(
+                payment, f"Stripe reports {event.currency.upper()} for a {payment.currency} payment: check and settle."
+            )
+            return NotificationOutcome.FLAGGED
+        amount = None if event.amount_minor is None else from_minor_units(event.amount_minor, payment.currency)
+        result = PaymentResult(succeeded=True, code="succeeded", amount=amount, receipt=event.intent_id)
+    else:
+        result = PaymentResult(
+            succeeded=False,
+            code=event.failure_code or "payment_failed",
+            reason=event.failure_message or "The card payment failed.",
+        )
+    _, outcome = payment_apply_result(payment_id=payment.pk, result=result)
+    return outcome

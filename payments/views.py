@@ -1,0 +1,343 @@
+import hmac
+import ipaddress
+import json
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail, NotFound, ParseError, PermissionDenied, ValidationError
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from accounts.permissions import IsStaffRole
+from core.idempotency import IdempotencyRace, claim_from_request, claim_fulfil, claim_take, replay_of
+from core.models import PaymentMethod
+from core.openapi import conflict
+from orders.models import Order
+from orders.selectors import order_list
+from orders.serializers import OrderSerializer
+from payments import services
+from payments.gateways.mpesa.callbacks import MalformedCallback, parse_stk_callback
+from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
+from payments.serializers import (
+    CallbackAnswerSerializer,
+    CardIntentResponseSerializer,
+    CardIntentSerializer,
+    PaymentSerializer,
+    RecordCashSerializer,
+    SimulateSerializer,
+    StkPushSerializer,
+)
+
+logger = logging.getLogger("payments")
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A repeat with the same key returns the payment the first request started.",
+)
+MAX_STORED_BODY = 64 * 1024
+
+
+def _order_of(request, order_id: int) -> Order:
+    """The caller's order (or any order for staff); another customer's is a 404, as if it did not exist."""
+    order = order_list(user=request.user).filter(pk=order_id).first()
+    if order is None:
+        raise ValidationError({"order_id": [ErrorDetail("You have no order with this id.", code="does_not_exist")]})
+    return order
+
+
+def _client_ip(request) -> str | None:
+    ident = BaseThrottle().get_ident(request)  # honours DJANGO_NUM_PROXIES like the throttles do
+    try:
+        return str(ipaddress.ip_address(ident.strip()))
+    except ValueError:
+        return None
+
+
+def _payment_body(payment: Payment, status_code: int) -> Response:
+    return Response(PaymentSerializer(Payment.objects.get(pk=payment.pk)).data, status=status_code)
+
+
+class PaymentFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=PaymentStatus.choices)
+    method = filters.ChoiceFilter(choices=PaymentMethod.choices)
+    needs_attention = filters.BooleanFilter()
+    order_id = filters.NumberFilter(field_name="order_id", min_value=1, max_value=2**63 - 1)
+
+    class Meta:
+        model = Payment
+        fields = ["status", "method", "needs_attention", "order_id"]
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["payments"], summary="Payments: of your orders, or every payment for staff"),
+    retrieve=extend_schema(tags=["payments"], summary="One payment"),
+)
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PaymentSerializer
+    permission_classes = [IsAuthenticated]
+    lookup_value_regex = r"[0-9]{1,18}"
+    filterset_class = PaymentFilter
+    filter_backends = [filters.DjangoFilterBackend]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Payment.objects.none()
+        payments = Payment.objects.order_by("-created_at", "-id")
+        return payments if self.request.user.is_staff_role else payments.filter(order__user=self.request.user)
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Ask M-Pesa for the result now (for a lost callback)",
+        request=None,
+        responses={200: PaymentSerializer, 502: conflict("`gateway_error`: Daraja could not answer.")},
+    )
+    @action(detail=True, methods=["post"])
+    def refresh(self, request, pk=None):
+        payment = services.payment_refresh(payment=self.get_object(), actor=request.user)
+        return _payment_body(payment, status.HTTP_200_OK)
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Play the gateway's answer (only with PAYMENTS_SIMULATION)",
+        request=SimulateSerializer,
+        responses={200: PaymentSerializer, 409: conflict("`payment_not_pending`")},
+    )
+    @action(detail=True, methods=["post"])
+    def simulate(self, request, pk=None):
+        if not settings.PAYMENTS_SIMULATION:
+            raise Http404("Payment simulation is switched off.")
+        payment = self.get_object()
+        serializer = SimulateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = services.payment_simulate(
+            payment=payment, outcome=serializer.validated_data["outcome"], actor=request.user
+        )
+        return _payment_body(payment, status.HTTP_200_OK)
+
+
+class StkPushView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Send an M-Pesa STK push for an order",
+        parameters=[IDEMPOTENCY_KEY],
+        request=StkPushSerializer,
+        responses={
+            202: PaymentSerializer,
+            409: conflict("`already_paid`, `order_not_payable`, `payment_method_unavailable`"),
+            502: conflict("`gateway_error`, with Daraja's message; the attempt is recorded as failed."),
+        },
+    )
+    def post(self, request):
+        serializer = StkPushSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = _order_of(request, serializer.validated_data["order_id"])
+        phone = serializer.validated_data["phone"]
+        claim = claim_from_request(request, scope="payments.stk-push")
+        if claim is not None and (replay := replay_of(user=request.user, claim=claim)) is not None:
+            return _payment_body(Payment(pk=replay.resource_id), replay.status)
+        try:
+            with transaction.atomic():
+                row = claim_take(user=request.user, claim=claim) if claim is not None else None
+                payment = services.mpesa_payment_create(order=order, phone=phone)
+                if row is not None:
+                    claim_fulfil(row=row, resource_id=payment.pk, status=status.HTTP_202_ACCEPTED)
+        except IdempotencyRace:
+            replay = replay_of(user=request.user, claim=claim)
+            return _payment_body(Payment(pk=replay.resource_id), replay.status)
+        payment = services.mpesa_payment_send(payment=payment)
+        return _payment_body(payment, status.HTTP_202_ACCEPTED)
+
+
+class RawBodyParser(BaseParser):
+    """Keep the body as bytes: it is stored as received before anything reads it."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read() if stream is not None else b""
+
+
+def _allowed(ip: str | None) -> bool:
+    allowed = settings.MPESA_CALLBACK_ALLOWED_IPS
+    if not allowed:
+        return True
+    if ip is None:
+        return False
+    address = ipaddress.ip_address(ip)
+    for entry in allowed:
+        try:
+            if address in ipaddress.ip_network(entry.strip(), strict=False):
+                return True
+        except ValueError:
+            logger.error(
+                "MPESA_CALLBACK_ALLOWED_IPS has an entry that is not an address or network", extra={"entry": entry}
+            )
+    return False
+
+
+def _kept_headers(request) -> dict:
+    names = ("Content-Type", "Content-Length", "User-Agent", "X-Forwarded-For", "Stripe-Signature")
+    return {name: request.headers[name][:500] for name in names if name in request.headers}
+
+
+class StkCallbackView(APIView):
+    """Safaricom calls this; it has no account, so the secret is in the path and the answer is quick."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+    parser_classes = [RawBodyParser]
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Daraja's STK callback (Safaricom)",
+        request=None,
+        responses={
+            200: CallbackAnswerSerializer,
+            400: OpenApiResponse(description="Malformed; kept for staff."),
+            404: OpenApiResponse(description="Wrong token."),
+        },
+    )
+    def post(self, request, token: str):
+        if not hmac.compare_digest(token.encode(), settings.MPESA_CALLBACK_TOKEN.encode()):
+            raise NotFound()
+        raw: bytes = request.data if isinstance(request.data, bytes) else b""
+        ip = _client_ip(request)
+        notification = GatewayNotification.objects.create(
+            gateway=Gateway.MPESA,
+            body=raw[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
+            headers=_kept_headers(request),
+            source_ip=ip,
+        )
+        if not _allowed(ip):
+            _close(notification, NotificationOutcome.REJECTED, f"{ip} is not in MPESA_CALLBACK_ALLOWED_IPS")
+            raise PermissionDenied("This address may not send callbacks.")
+        try:
+            callback = parse_stk_callback(json.loads(raw))
+        except (ValueError, MalformedCallback) as error:
+            _close(notification, NotificationOutcome.MALFORMED, str(error))
+            raise ParseError(f"Not a Daraja STK callback: {error}") from error
+        notification.reference = callback.checkout_request_id
+        payment = Payment.objects.filter(checkout_request_id=callback.checkout_request_id).first()
+        if payment is None:
+            _close(notification, NotificationOutcome.UNKNOWN, "No payment has this CheckoutRequestID.")
+            logger.warning(
+                "STK callback for an unknown CheckoutRequestID",
+                extra={"checkout_request_id": callback.checkout_request_id},
+            )
+        else:
+            notification.payment = payment
+            _, outcome = services.payment_apply_result(payment_id=payment.pk, result=callback.result())
+            _close(notification, outcome, callback.result_desc)
+        return Response({"ResultCode": 0, "ResultDesc": "Accepted"})
+
+
+def _close(notification: GatewayNotification, outcome: str, note: str) -> None:
+    notification.outcome = outcome
+    notification.note = note[:255]
+    notification.save()
+
+
+class CardIntentView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Start a card payment: a Stripe PaymentIntent",
+        parameters=[IDEMPOTENCY_KEY],
+        request=CardIntentSerializer,
+        responses={
+            200: CardIntentResponseSerializer,
+            409: conflict("`already_paid`, `order_not_payable`, `payment_method_unavailable`"),
+            502: conflict("`gateway_error`"),
+        },
+    )
+    def post(self, request):
+        serializer = CardIntentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = _order_of(request, serializer.validated_data["order_id"])
+        if order.user_id != request.user.pk:
+            raise PermissionDenied("Only the customer who placed the order pays it by card.")
+        claim = claim_from_request(request, scope="payments.card-intent")
+        if claim is not None and (replay := replay_of(user=request.user, claim=claim)) is not None:
+            payment = Payment.objects.get(pk=replay.resource_id)
+        else:
+            payment = services.card_intent_start(order=order, actor=request.user)
+            if claim is not None:
+                with transaction.atomic():
+                    try:
+                        row = claim_take(user=request.user, claim=claim)
+                        claim_fulfil(row=row, resource_id=payment.pk, status=status.HTTP_200_OK)
+                    except IdempotencyRace:
+                        payment = Payment.objects.get(pk=replay_of(user=request.user, claim=claim).resource_id)
+        return Response({"payment_id": payment.pk, "client_secret": payment.client_secret})
+
+
+class CardWebhookView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+    parser_classes = [RawBodyParser]
+
+    @extend_schema(
+        tags=["payments"],
+        summary="Stripe's webhook (signature-verified)",
+        request=None,
+        responses={
+            200: OpenApiResponse(description="Received."),
+            400: OpenApiResponse(description="Bad signature or body; kept for staff."),
+        },
+    )
+    def post(self, request):
+        from payments.gateways.card.gateway import InvalidWebhook
+
+        raw: bytes = request.data if isinstance(request.data, bytes) else b""
+        notification = GatewayNotification.objects.create(
+            gateway=Gateway.STRIPE,
+            body=raw[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
+            headers=_kept_headers(request),
+            source_ip=_client_ip(request),
+        )
+        try:
+            outcome = services.card_webhook_apply(
+                payload=raw, signature=request.headers.get("Stripe-Signature", ""), notification=notification
+            )
+        except InvalidWebhook as error:
+            _close(notification, NotificationOutcome.REJECTED, str(error))
+            raise ParseError(f"Webhook refused: {error}") from error
+        _close(notification, outcome, "")
+        return Response({"received": True})
+
+
+class RecordCashView(APIView):
+    permission_classes = [IsStaffRole]
+
+    @extend_schema(
+        tags=["orders"],
+        summary="Cash collected on delivery (staff)",
+        request=RecordCashSerializer,
+        responses={200: OrderSerializer, 409: conflict("`already_paid`, `order_not_payable`")},
+    )
+    def post(self, request, pk: str):
+        order = order_list(user=request.user).filter(pk=int(pk)).first()
+        if order is None:
+            raise NotFound()
+        serializer = RecordCashSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.cash_record(order=order, amount=serializer.validated_data["amount"], actor=request.user)
+        fresh = order_list(user=request.user).get(pk=order.pk)
+        return Response(OrderSerializer(fresh, context={"request": request}).data)
