@@ -10,3 +10,10 @@ class PaymentsConfig(AppConfig):
     role_permissions = {
         "staff": {"payments.view_payment", "payments.change_payment", "payments.view_gatewaynotification"},
     }
+
+    def ready(self):
+        from django.core import checks
+
+        from payments.checks import mpesa_settings
+
+        checks.register(mpesa_settings, checks.Tags.security)

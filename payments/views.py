@@ -25,6 +25,8 @@ from orders.models import Order
 from orders.selectors import order_list
 from orders.serializers import OrderSerializer
 from payments import services
+from payments.exceptions import GatewayError
+from payments.gateways.card.gateway import InvalidWebhook
 from payments.gateways.mpesa.callbacks import MalformedCallback, parse_stk_callback
 from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
 from payments.serializers import (
@@ -274,17 +276,25 @@ class CardIntentView(APIView):
             raise PermissionDenied("Only the customer who placed the order pays it by card.")
         claim = claim_from_request(request, scope="payments.card-intent")
         if claim is not None and (replay := replay_of(user=request.user, claim=claim)) is not None:
-            payment = Payment.objects.get(pk=replay.resource_id)
-        else:
-            payment = services.card_intent_start(order=order, actor=request.user)
-            if claim is not None:
-                with transaction.atomic():
-                    try:
-                        row = claim_take(user=request.user, claim=claim)
-                        claim_fulfil(row=row, resource_id=payment.pk, status=status.HTTP_200_OK)
-                    except IdempotencyRace:
-                        payment = Payment.objects.get(pk=replay_of(user=request.user, claim=claim).resource_id)
+            return _intent_replay(replay.resource_id)
+        try:
+            with transaction.atomic():
+                row = claim_take(user=request.user, claim=claim) if claim is not None else None
+                payment = services.card_payment_create(order=order)
+                if row is not None:
+                    claim_fulfil(row=row, resource_id=payment.pk, status=status.HTTP_200_OK)
+        except IdempotencyRace:
+            return _intent_replay(replay_of(user=request.user, claim=claim).resource_id)
+        payment = services.card_payment_send(payment=payment)
         return Response({"payment_id": payment.pk, "client_secret": payment.client_secret})
+
+
+def _intent_replay(payment_id: int) -> Response:
+    """The first request's intent again; if that attempt failed, the retry learns it failed (502)."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status == PaymentStatus.FAILED:
+        raise GatewayError(payment.failure_reason or GatewayError.default_detail)
+    return Response({"payment_id": payment.pk, "client_secret": payment.client_secret})
 
 
 class CardWebhookView(APIView):
@@ -303,8 +313,6 @@ class CardWebhookView(APIView):
         },
     )
     def post(self, request):
-        from payments.gateways.card.gateway import InvalidWebhook
-
         raw: bytes = request.data if isinstance(request.data, bytes) else b""
         notification = GatewayNotification.objects.create(
             gateway=Gateway.STRIPE,
