@@ -15,6 +15,7 @@ class PaymentRequest:
     order_number: str
     amount: Decimal
     currency: str
+    method: str = ""
     phone: str = ""
     description: str = ""
 

@@ -32,6 +32,7 @@ from orders.services.lifecycle import (
 )
 from payments import events
 from payments.exceptions import GatewayError, PaymentNotPending, SimulationDisabled
+from payments.gateways import gateway_for
 from payments.gateways.card.gateway import CardGateway, card_configured, from_minor_units
 from payments.gateways.mpesa.gateway import MAX_AMOUNT, MIN_AMOUNT, MpesaGateway, mpesa_amount, mpesa_configured
 from payments.interface import GatewayResponse, PaymentRequest, PaymentResult, RefundRequest
@@ -103,20 +104,21 @@ def mpesa_payment_create(*, order: Order, phone: str) -> Payment:
 
 def mpesa_payment_send(*, payment: Payment) -> Payment:
     """The STK push itself: a network call, so callers make it after their transaction commits, holding no lock."""
+    return _send(payment)
+
+
+def _send(payment: Payment) -> Payment:
+    """Ask the payment's gateway to start it, and record what it said."""
     order = payment.order
-    if payment.gateway == Gateway.SIMULATED:
-        response = GatewayResponse(is_success=True, pending=True, reference=f"ws_SIM_{secrets.token_hex(10)}")
-    else:
-        response = MpesaGateway().start(
-            PaymentRequest(
-                payment_id=payment.pk,
-                order_number=order.number,
-                amount=payment.amount,
-                currency=payment.currency,
-                phone=payment.phone,
-            )
-        )
-    return _started(payment=payment, order=order, response=response)
+    response = gateway_for(payment.gateway).start(PaymentRequest(
+        payment_id=payment.pk, order_number=order.number, amount=payment.amount, currency=payment.currency,
+        method=payment.method, phone=payment.phone,
+    ))  # fmt: skip
+    if response.is_success and response.client_secret:
+        Payment.objects.filter(pk=payment.pk).update(client_secret=response.client_secret[:255])
+    payment = _started(payment=payment, order=order, response=response)
+    payment.client_secret = response.client_secret[:255]
+    return payment
 
 
 def _started(*, payment: Payment, order: Order, response: GatewayResponse) -> Payment:
@@ -391,32 +393,23 @@ def refund_through_gateway(*, refund_id: int) -> OrderRefund:
         .order_by("-completed_at", "-id")
         .first()
     )
-    if payment is None or payment.gateway in (Gateway.CASH, Gateway.SIMULATED) or refund.provider_reference:
+    if payment is None or refund.provider_reference:  # settled already (a reversal made by hand)
         refund = refund_mark_succeeded(refund=refund, reference=refund.provider_reference)
-    elif payment.gateway == Gateway.MPESA:
-        refund = refund_mark_failed(
-            refund=refund,
-            reason="",
-            attention=f"Reverse {refund.amount} of M-Pesa receipt {payment.provider_reference} in the M-Pesa portal, "
-            "then record the reversal reference on the refund.",
-        )
     else:
-        response = CardGateway().refund(
-            RefundRequest(
-                payment_id=payment.pk,
-                refund_id=refund.pk,
-                provider_reference=payment.provider_reference,
-                amount=refund.amount,
-                currency=payment.currency,
-            )
-        )
+        response = gateway_for(payment.gateway).refund(RefundRequest(
+            payment_id=payment.pk, refund_id=refund.pk, provider_reference=payment.provider_reference,
+            amount=refund.amount, currency=payment.currency,
+        ))  # fmt: skip
         if response.is_success:
             refund = refund_mark_succeeded(refund=refund, reference=response.reference)
+        elif response.pending:  # a person must act: an M-Pesa reversal in the portal
+            attention = f"{response.error} Payment {payment.provider_reference}, {refund.amount}."
+            refund = refund_mark_failed(refund=refund, reason="", attention=attention)
         elif response.code in TRANSIENT_CARD_ERRORS:
-            # Stripe may have made the refund: ask again with the same idempotency key (the task backs off).
-            raise RefundNotConfirmed(response.error or "Stripe did not answer.")
+            # The gateway may have made the refund: ask again with the same idempotency key (the task backs off).
+            raise RefundNotConfirmed(response.error or "The gateway did not answer.")
         else:
-            refund = refund_mark_failed(refund=refund, reason=response.error or "The card refund failed.")
+            refund = refund_mark_failed(refund=refund, reason=response.error or "The refund failed.")
     if refund.status == RefundStatus.SUCCEEDED and payment is not None:
         order = Order.objects.get(pk=refund.order_id)
         if order.payment_status == OrderPaymentStatus.REFUNDED:
@@ -451,26 +444,7 @@ def card_payment_create(*, order: Order) -> Payment:
 
 def card_payment_send(*, payment: Payment) -> Payment:
     """Create the PaymentIntent: a network call, made after the caller's transaction commits."""
-    order = payment.order
-    if payment.gateway == Gateway.SIMULATED:
-        intent = f"pi_sim_{secrets.token_hex(8)}"
-        response = GatewayResponse(
-            is_success=True, pending=True, reference=intent, client_secret=f"{intent}_secret_{secrets.token_hex(8)}"
-        )
-    else:
-        response = CardGateway().start(
-            PaymentRequest(
-                payment_id=payment.pk,
-                order_number=order.number,
-                amount=payment.amount,
-                currency=payment.currency,
-            )
-        )
-    if response.is_success:
-        Payment.objects.filter(pk=payment.pk).update(client_secret=response.client_secret[:255])
-    payment = _started(payment=payment, order=order, response=response)
-    payment.client_secret = response.client_secret[:255]
-    return payment
+    return _send(payment)
 
 
 def card_webhook_apply(*, payload: bytes, signature: str, notification) -> str:

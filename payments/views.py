@@ -1,6 +1,5 @@
 import hmac
 import ipaddress
-import json
 import logging
 
 from django.conf import settings
@@ -27,7 +26,7 @@ from orders.serializers import OrderSerializer
 from payments import services
 from payments.exceptions import GatewayError
 from payments.gateways.card.gateway import InvalidWebhook
-from payments.gateways.mpesa.callbacks import MalformedCallback, parse_stk_callback
+from payments.gateways.mpesa.callbacks import MalformedCallback, apply_stk_callback
 from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
 from payments.serializers import (
     CallbackAnswerSerializer,
@@ -229,22 +228,11 @@ class StkCallbackView(APIView):
             _close(notification, NotificationOutcome.REJECTED, f"{ip} is not in MPESA_CALLBACK_ALLOWED_IPS")
             raise PermissionDenied("This address may not send callbacks.")
         try:
-            callback = parse_stk_callback(json.loads(raw))
-        except (ValueError, MalformedCallback) as error:
+            outcome = apply_stk_callback(raw=raw, notification=notification)
+        except MalformedCallback as error:
             _close(notification, NotificationOutcome.MALFORMED, str(error))
             raise ParseError(f"Not a Daraja STK callback: {error}") from error
-        notification.reference = callback.checkout_request_id
-        payment = Payment.objects.filter(checkout_request_id=callback.checkout_request_id).first()
-        if payment is None:
-            _close(notification, NotificationOutcome.UNKNOWN, "No payment has this CheckoutRequestID.")
-            logger.warning(
-                "STK callback for an unknown CheckoutRequestID",
-                extra={"checkout_request_id": callback.checkout_request_id},
-            )
-        else:
-            notification.payment = payment
-            _, outcome = services.payment_apply_result(payment_id=payment.pk, result=callback.result())
-            _close(notification, outcome, callback.result_desc)
+        _close(notification, outcome, notification.note)
         return Response({"ResultCode": 0, "ResultDesc": "Accepted"})
 
 

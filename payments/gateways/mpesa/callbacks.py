@@ -1,6 +1,7 @@
 """
 Daraja's STK callback: parse the payload into a dataclass (refusing anything malformed), then
-apply it through the payment services, which lock the payment and ignore what is already done.
+apply it (`apply_stk_callback`) through the payment services, which lock the payment and ignore
+what is already done.
 
     {"Body": {"stkCallback": {"MerchantRequestID": "...", "CheckoutRequestID": "ws_CO_...",
       "ResultCode": 0, "ResultDesc": "The service request is processed successfully.",
@@ -9,23 +10,18 @@ apply it through the payment services, which lock the payment and ignore what is
         {"Name": "TransactionDate", "Value": 20191219102115}, {"Name": "PhoneNumber", "Value": 254708374149}]}}}}
 """
 
+import json
+import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from payments import services
+from payments.gateways.mpesa.results import result_from_code
 from payments.interface import PaymentResult
+from payments.models import NotificationOutcome, Payment
 
-# What the customer is told for the result codes M-Pesa sends most.
-RESULT_REASONS = {
-    "1": "The M-Pesa balance was not enough for this payment.",
-    "1001": "Another M-Pesa transaction was in progress on this phone; please try again.",
-    "1019": "The M-Pesa request expired before it was completed.",
-    "1025": "M-Pesa could not send the payment request to the phone; please try again.",
-    "1032": "The M-Pesa request was cancelled on the phone.",
-    "1037": "The phone could not be reached (it may be off or out of network).",
-    "2001": "The M-Pesa PIN entered was wrong.",
-    "9999": "M-Pesa could not send the payment request to the phone; please try again.",
-}
+logger = logging.getLogger("payments.mpesa")
 
 
 class MalformedCallback(ValueError):
@@ -47,13 +43,6 @@ class StkCallback:
         return result_from_code(
             self.result_code, self.result_desc, amount=self.amount, receipt=self.receipt, phone=self.phone
         )
-
-
-def result_from_code(code: str, description: str, **paid: Any) -> PaymentResult:
-    if code == "0":
-        return PaymentResult(succeeded=True, code=code, reason=description, **paid)
-    reason = RESULT_REASONS.get(code) or (description.strip() or f"M-Pesa result {code}")
-    return PaymentResult(succeeded=False, code=code, reason=reason[:255])
 
 
 def _text(value: Any, *, name: str, limit: int = 64, required: bool = True) -> str:
@@ -113,3 +102,25 @@ def _metadata(metadata: Any) -> dict[str, Any]:
         if "Value" in item:
             items[item["Name"]] = item["Value"]
     return items
+
+
+def apply_stk_callback(*, raw: bytes, notification) -> str:
+    """
+    Read the stored body and apply it; returns the notification's outcome. A malformed body
+    raises `MalformedCallback` (the view answers 400); an unknown CheckoutRequestID is kept, not applied.
+    """
+    try:
+        callback = parse_stk_callback(json.loads(raw))
+    except ValueError as error:
+        raise MalformedCallback(str(error)) from error
+    notification.reference = callback.checkout_request_id
+    payment = Payment.objects.filter(checkout_request_id=callback.checkout_request_id).first()
+    if payment is None:
+        notification.note = "No payment has this CheckoutRequestID."
+        logger.warning("STK callback for an unknown CheckoutRequestID",
+                       extra={"checkout_request_id": callback.checkout_request_id})  # fmt: skip
+        return NotificationOutcome.UNKNOWN
+    notification.payment = payment
+    notification.note = callback.result_desc[:255]
+    _, outcome = services.payment_apply_result(payment_id=payment.pk, result=callback.result())
+    return outcome

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import reverse
 
-from payments.gateways.mpesa.callbacks import result_from_code
 from payments.gateways.mpesa.client import DarajaClient, DarajaError
+from payments.gateways.mpesa.results import result_from_code
 from payments.interface import GatewayResponse, PaymentRequest, PaymentResult, RefundRequest
 
 MIN_AMOUNT, MAX_AMOUNT = 1, 250_000
@@ -95,5 +95,5 @@ class MpesaGateway:
         return GatewayResponse(
             is_success=False,
             pending=True,
-            error="M-Pesa payments are reversed in the M-Pesa portal (Org portal: Reversals); record its reference.",
+            error="Reverse it in the M-Pesa portal, then record the reversal reference on the refund.",
         )
