@@ -9,8 +9,10 @@ so the client may retry with the same key.
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -91,3 +93,23 @@ def idempotency_keys_purge(*, now=None) -> int:
     cutoff = (now or timezone.now()) - KEEP_FOR
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def create_once(request, *, scope: str, status: int, create: Callable[[], Any]) -> tuple[Any | None, Replay | None]:
+    """
+    Run `create` in a transaction with the request's `Idempotency-Key` (if any) claimed in it.
+    Returns `(created, None)`, or `(None, replay)` when the key already made something (also when
+    a concurrent request with the key won the race): answer with `replay.resource_id`.
+    """
+    claim = claim_from_request(request, scope=scope)
+    if claim is not None and (replay := replay_of(user=request.user, claim=claim)) is not None:
+        return None, replay
+    try:
+        with transaction.atomic():
+            row = claim_take(user=request.user, claim=claim) if claim is not None else None
+            created = create()
+            if row is not None:
+                claim_fulfil(row=row, resource_id=created.pk, status=status)
+    except IdempotencyRace:
+        return None, replay_of(user=request.user, claim=claim)
+    return created, None

@@ -3,7 +3,6 @@ import ipaddress
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -17,7 +16,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsStaffRole
-from core.idempotency import IdempotencyRace, claim_from_request, claim_fulfil, claim_take, replay_of
+from core.idempotency import create_once
 from core.models import PaymentMethod
 from core.openapi import conflict
 from orders.models import Order
@@ -147,17 +146,11 @@ class StkPushView(APIView):
         serializer.is_valid(raise_exception=True)
         order = _order_of(request, serializer.validated_data["order_id"])
         phone = serializer.validated_data["phone"]
-        claim = claim_from_request(request, scope="payments.stk-push")
-        if claim is not None and (replay := replay_of(user=request.user, claim=claim)) is not None:
-            return _payment_body(Payment(pk=replay.resource_id), replay.status)
-        try:
-            with transaction.atomic():
-                row = claim_take(user=request.user, claim=claim) if claim is not None else None
-                payment = services.mpesa_payment_create(order=order, phone=phone)
-                if row is not None:
-                    claim_fulfil(row=row, resource_id=payment.pk, status=status.HTTP_202_ACCEPTED)
-        except IdempotencyRace:
-            replay = replay_of(user=request.user, claim=claim)
+        payment, replay = create_once(
+            request, scope="payments.stk-push", status=status.HTTP_202_ACCEPTED,
+            create=lambda: services.mpesa_payment_create(order=order, phone=phone),
+        )  # fmt: skip
+        if replay is not None:
             return _payment_body(Payment(pk=replay.resource_id), replay.status)
         payment = services.mpesa_payment_send(payment=payment)
         return _payment_body(payment, status.HTTP_202_ACCEPTED)
@@ -262,17 +255,12 @@ class CardIntentView(APIView):
         order = _order_of(request, serializer.validated_data["order_id"])
         if order.user_id != request.user.pk:
             raise PermissionDenied("Only the customer who placed the order pays it by card.")
-        claim = claim_from_request(request, scope="payments.card-intent")
-        if claim is not None and (replay := replay_of(user=request.user, claim=claim)) is not None:
+        payment, replay = create_once(
+            request, scope="payments.card-intent", status=status.HTTP_200_OK,
+            create=lambda: services.card_payment_create(order=order),
+        )  # fmt: skip
+        if replay is not None:
             return _intent_replay(replay.resource_id)
-        try:
-            with transaction.atomic():
-                row = claim_take(user=request.user, claim=claim) if claim is not None else None
-                payment = services.card_payment_create(order=order)
-                if row is not None:
-                    claim_fulfil(row=row, resource_id=payment.pk, status=status.HTTP_200_OK)
-        except IdempotencyRace:
-            return _intent_replay(replay_of(user=request.user, claim=claim).resource_id)
         payment = services.card_payment_send(payment=payment)
         return Response({"payment_id": payment.pk, "client_secret": payment.client_secret})
 

@@ -1,4 +1,3 @@
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -8,7 +7,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import IsStaffRole
 from core.filters import PublicNameOrderingFilter
-from core.idempotency import IdempotencyRace, claim_from_request, claim_fulfil, claim_take, replay_of
+from core.idempotency import create_once
 from core.openapi import conflict
 from orders import payment_hooks, selectors
 from orders.filters import OrderFilter
@@ -77,17 +76,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = dict(serializer.validated_data)
         if "items" in data:
             data["items"] = [ItemRequest(item["variant_id"], item["quantity"]) for item in data["items"]]
-        claim = claim_from_request(request, scope=PLACE_SCOPE)
-        if claim is not None and (replay := replay_of(user=request.user, claim=claim)) is not None:
-            return self._body(Order(pk=replay.resource_id), status_code=replay.status)
-        try:
-            with transaction.atomic():
-                row = claim_take(user=request.user, claim=claim) if claim is not None else None
-                order = order_place(user=request.user, **data)
-                if row is not None:
-                    claim_fulfil(row=row, resource_id=order.pk, status=status.HTTP_201_CREATED)
-        except IdempotencyRace:
-            replay = replay_of(user=request.user, claim=claim)
+        order, replay = create_once(
+            request, scope=PLACE_SCOPE, status=status.HTTP_201_CREATED,
+            create=lambda: order_place(user=request.user, **data),
+        )  # fmt: skip
+        if replay is not None:
             return self._body(Order(pk=replay.resource_id), status_code=replay.status)
         # After commit, with no lock held: the STK push is a network call.
         payment_hooks.after_checkout(order=order, phone=data.get("phone", ""), actor=request.user)
