@@ -1,12 +1,56 @@
+from zoneinfo import ZoneInfo
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from rest_framework.exceptions import ValidationError
+from django.utils import timezone
+from rest_framework.exceptions import APIException, ValidationError
 
 from core.models import Event, ShippingZone, StoreSettings
 from core.services import zone_counties_clean
 from core.store import store_settings_record
+
+
+def store_time_zone():
+    """
+    Show times, "Today" and the date drill-down in the shop's days, as every other date filter
+    of Duka counts them (`core.dates`): an order at 01:00 in Nairobi belongs to that day, not the one before.
+    """
+    return timezone.override(ZoneInfo(settings.STORE_TIME_ZONE))
+
+
+def rendered(response):
+    """Render a template response now, while the store's time zone is active (it would render later, outside)."""
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    return response
+
+
+class StoreTimeAdmin(admin.ModelAdmin):
+    """An admin whose lists and forms show times in the shop's days (see `store_time_zone`)."""
+
+    def changelist_view(self, request, extra_context=None):
+        with store_time_zone():
+            return rendered(super().changelist_view(request, extra_context))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with store_time_zone():
+            return rendered(super().changeform_view(request, object_id, form_url, extra_context))
+
+
+def problem_text(exc: APIException) -> str:
+    """Flatten a DRF error detail (a string, a list or a dict of them) into one sentence for an admin message."""
+
+    def flatten(detail) -> list[str]:
+        if isinstance(detail, dict):
+            return [text for value in detail.values() for text in flatten(value)]
+        if isinstance(detail, list):
+            return [text for value in detail for text in flatten(value)]
+        return [str(detail)]
+
+    return " ".join(flatten(exc.detail))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -6,10 +6,8 @@ the needs-attention flag; money, stock and status are read-only.
 """
 
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.contrib.admin.utils import unquote
@@ -17,12 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from rest_framework.exceptions import APIException
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, StoreTimeAdmin, problem_text, rendered, store_time_zone
 from core.phones import InvalidPhoneNumber, normalize_phone
 from core.store import store_config
 from orders.models import Order, OrderLine, OrderRefund, OrderStatus, OrderStatusEvent, RefundStatus
@@ -61,19 +58,6 @@ EDITABLE_FIELDS = ("tracking_number", "carrier", "needs_attention", "attention_r
 def expirable(order: Order, to: str) -> bool:
     """The table lets any pending order fail, but only prepaid ones are ever expired: hide the move from cash orders."""
     return to != S.FAILED or order.is_prepaid
-
-
-def problem_text(exc: APIException) -> str:
-    """Flatten a DRF error detail (a string, a list or a dict of them) into one sentence for a message."""
-
-    def flatten(detail) -> list[str]:
-        if isinstance(detail, dict):
-            return [text for value in detail.values() for text in flatten(value)]
-        if isinstance(detail, list):
-            return [text for value in detail for text in flatten(value)]
-        return [str(detail)]
-
-    return " ".join(flatten(exc.detail))
 
 
 def money(order: Order, amount: Decimal) -> str:
@@ -145,7 +129,7 @@ class StatusMoveForm(forms.Form):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(StoreTimeAdmin):
     list_display = ("number", "customer_email", "status_label", "payment_status", "payment_method",
                     "total_with_currency", "needs_attention", "created_at", "invoice_link")  # fmt: skip
     list_filter = ("status", "payment_status", "payment_method", "needs_attention", "created_at")
@@ -206,16 +190,6 @@ class OrderAdmin(admin.ModelAdmin):
             return "-"
         url = reverse("admin:orders_order_invoice", args=[order.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">Invoice</a>', url)
-
-    # --- Store time -----------------------------------------------------------------------------
-
-    def changelist_view(self, request, extra_context=None):
-        with store_time_zone():
-            return rendered(super().changelist_view(request, extra_context))
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        with store_time_zone():
-            return rendered(super().changeform_view(request, object_id, form_url, extra_context))
 
     # --- Permissions and saving -----------------------------------------------------------------
 
@@ -409,21 +383,6 @@ class OrderAdmin(admin.ModelAdmin):
         }
         with store_time_zone():
             return rendered(TemplateResponse(request, "admin/orders/invoice.html", context))
-
-
-def store_time_zone():
-    """
-    Show times, "Today" and the date drill-down in the shop's days, as every other date filter
-    of Duka counts them (`core.dates`): an order at 01:00 in Nairobi belongs to that day, not the one before.
-    """
-    return timezone.override(ZoneInfo(settings.STORE_TIME_ZONE))
-
-
-def rendered(response):
-    """Render a template response now, while the store's time zone is active (it would render later, outside)."""
-    if hasattr(response, "render") and not response.is_rendered:
-        response.render()
-    return response
 
 
 def address_lines(address: dict | None) -> list[str]:

@@ -22,9 +22,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from rest_framework.exceptions import APIException
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, StoreTimeAdmin, problem_text, rendered, store_time_zone
 from core.phones import InvalidPhoneNumber, normalize_phone
-from orders.admin import problem_text, rendered, store_time_zone
 from orders.models import Order, OrderRefund, RefundStatus
 from payments import services
 from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
@@ -40,18 +39,6 @@ ROWS_PER_SECTION = 100  # the section's full list is linked beyond this
 HIDDEN = "[hidden]"
 # Stripe's webhook bodies carry the PaymentIntent's client secret, which lets its holder confirm the card.
 CLIENT_SECRET = re.compile(r"\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+\b")
-
-
-class StoreTimeAdmin(admin.ModelAdmin):
-    """Show times, "Today" and the date drill-down in the shop's days, as the orders back office does."""
-
-    def changelist_view(self, request, extra_context=None):
-        with store_time_zone():
-            return rendered(super().changelist_view(request, extra_context))
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        with store_time_zone():
-            return rendered(super().changeform_view(request, object_id, form_url, extra_context))
 
 
 def money(amount, currency: str) -> str:

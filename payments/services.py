@@ -259,8 +259,14 @@ def _flag(payment: Payment, reason: str) -> None:
 
 
 def payment_refresh(*, payment: Payment, actor=None) -> Payment:
-    """Ask Daraja's STK query for a pending M-Pesa payment's outcome and apply it (a lost callback)."""
+    """
+    Ask Daraja's STK query for a pending M-Pesa payment's outcome and apply it (a lost callback).
+    A payment flagged for staff is left to them: the query says "paid" but not how much, so it
+    must not turn a short payment into a full one.
+    """
     if payment.status != PaymentStatus.PENDING or payment.gateway != Gateway.MPESA or not payment.checkout_request_id:
+        return payment
+    if payment.needs_attention:
         return payment
     answer = MpesaGateway().query(payment.checkout_request_id)
     if isinstance(answer, GatewayResponse):

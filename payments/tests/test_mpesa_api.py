@@ -498,6 +498,19 @@ def test_a_callback_after_a_query_success_fills_in_the_receipt_only(api, daraja,
     assert customer.orders_count == 1
 
 
+def test_refresh_leaves_a_flagged_short_payment_to_staff(api, daraja, customer_api, pushed):
+    order, payment = pushed
+    callback(api, stk_callback("ws_CO_1", amount=10))  # flagged: 10 instead of 2,620
+    query_answers(daraja, {"ResponseCode": "0", "ResultCode": "0", "ResultDesc": "ok", "CheckoutRequestID": "ws_CO_1"})
+
+    response = customer_api.post(f"/api/v1/payments/{payment.pk}/refresh")
+
+    assert response.json()["status"] == "pending"
+    order.refresh_from_db()
+    assert order.payment_status == "pending"
+    assert not [r for r, _ in daraja.log if r.path.endswith("/query")]
+
+
 def test_refresh_while_daraja_is_still_processing_keeps_it_pending(daraja, customer_api, pushed):
     _order, payment = pushed
     query_answers(
