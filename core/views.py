@@ -113,6 +113,7 @@ class ShippingZoneViewSet(viewsets.ModelViewSet):
     permission_classes = [StaffWritesPermission]
     serializer_class = ShippingZoneSerializer
     queryset = ShippingZone.objects.order_by("name", "id")
+    lookup_value_regex = r"[0-9]{1,18}"
     pagination_class = None
     filter_backends: list = []
 

@@ -188,6 +188,8 @@ def test_zone_writes_are_for_staff(api, customer_api):
     assert api.post("/api/v1/store/shipping-zones", body, format="json").status_code == 401
     assert customer_api.post("/api/v1/store/shipping-zones", body, format="json").status_code == 403
     assert api.get("/api/v1/store/shipping-zones/999").status_code == 404
+    assert api.get("/api/v1/store/shipping-zones/99999999999999999999").status_code == 404
+    assert api.get("/api/v1/store/shipping-zones/coast").status_code == 404
 
 
 def test_the_admin_edits_the_one_settings_record_and_zones(client, staff_user):
