@@ -161,8 +161,13 @@ class RawBodyParser(BaseParser):
 
     media_type = "*/*"
 
+    limit = 1024 * 1024  # a callback is a few hundred bytes; anything near this is not one
+
     def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read() if stream is not None else b""
+        body = stream.read(self.limit + 1) if stream is not None else b""
+        if len(body) > self.limit:
+            raise ParseError("The body is too large to be a payment notification.")
+        return body
 
 
 def _allowed(ip: str | None) -> bool:

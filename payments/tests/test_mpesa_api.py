@@ -386,6 +386,13 @@ def test_a_malformed_callback_is_a_400_and_kept_for_inspection(api, pushed, body
     assert payment.status == "pending"
 
 
+def test_a_huge_body_is_refused_without_reading_it_all(api, pushed):
+    response = callback(api, b"{" + b" " * (2 * 1024 * 1024) + b"}")
+
+    assert response.status_code == 400
+    assert Payment.objects.get().status == "pending"
+
+
 def test_a_wrong_token_is_a_404_and_stores_nothing(api, pushed):
     response = api.post("/api/v1/payments/callbacks/stk/guessed-token", stk_callback("ws_CO_1"), format="json")
 
