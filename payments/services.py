@@ -314,11 +314,7 @@ def cash_record(*, order: Order, amount: Decimal, actor) -> Payment:
     """The rider collected cash on delivery: one succeeded cash payment, and the order is paid."""
     if order.payment_method != PaymentMethod.COD:
         raise PaymentMethodUnavailable("Only cash-on-delivery orders are paid in cash.")
-    if order.payment_status in (
-        OrderPaymentStatus.PAID,
-        OrderPaymentStatus.PARTIALLY_REFUNDED,
-        OrderPaymentStatus.REFUNDED,
-    ):
+    if order.payment_status in MONEY_RECEIVED:
         raise AlreadyPaid()
     if order.status in (OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED):
         raise OrderNotPayable(f"This order is {order.status}.")

@@ -193,6 +193,18 @@ def _kept_headers(request) -> dict:
     return {name: request.headers[name][:500] for name in names if name in request.headers}
 
 
+def _stored_raw(request, *, gateway: str) -> tuple[bytes, GatewayNotification]:
+    """Keep what a gateway sent, as received, before anything reads it."""
+    raw: bytes = request.data if isinstance(request.data, bytes) else b""
+    notification = GatewayNotification.objects.create(
+        gateway=gateway,
+        body=raw[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
+        headers=_kept_headers(request),
+        source_ip=_client_ip(request),
+    )
+    return raw, notification
+
+
 class StkCallbackView(APIView):
     """Safaricom calls this; it has no account, so the secret is in the path and the answer is quick."""
 
@@ -214,14 +226,8 @@ class StkCallbackView(APIView):
     def post(self, request, token: str):
         if not hmac.compare_digest(token.encode(), settings.MPESA_CALLBACK_TOKEN.encode()):
             raise NotFound()
-        raw: bytes = request.data if isinstance(request.data, bytes) else b""
-        ip = _client_ip(request)
-        notification = GatewayNotification.objects.create(
-            gateway=Gateway.MPESA,
-            body=raw[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
-            headers=_kept_headers(request),
-            source_ip=ip,
-        )
+        raw, notification = _stored_raw(request, gateway=Gateway.MPESA)
+        ip = notification.source_ip
         if not _allowed(ip):
             _close(notification, NotificationOutcome.REJECTED, f"{ip} is not in MPESA_CALLBACK_ALLOWED_IPS")
             raise PermissionDenied("This address may not send callbacks.")
@@ -294,13 +300,7 @@ class CardWebhookView(APIView):
         },
     )
     def post(self, request):
-        raw: bytes = request.data if isinstance(request.data, bytes) else b""
-        notification = GatewayNotification.objects.create(
-            gateway=Gateway.STRIPE,
-            body=raw[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
-            headers=_kept_headers(request),
-            source_ip=_client_ip(request),
-        )
+        raw, notification = _stored_raw(request, gateway=Gateway.STRIPE)
         try:
             outcome = services.card_webhook_apply(
                 payload=raw, signature=request.headers.get("Stripe-Signature", ""), notification=notification
