@@ -129,7 +129,21 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "duka"}}
+    # Without Redis, a folder that every process on the machine shares (gunicorn workers, Celery,
+    # manage.py), so a settings change is seen by all of them at once and throttles count per client,
+    # not per worker. Not the database cache: its writes would join (and roll back with) the request's
+    # transaction and take SQLite's write lock on every throttled request.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("CACHE_DIR", default=str(BASE_DIR / "var" / "cache")),
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="duka"),
+            "TIMEOUT": 300,
+            # Every write lists the folder, and past this many files a random third is dropped
+            # (throttle windows restart, cached settings are rebuilt): room for a few thousand clients.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # --- Celery -----------------------------------------------------------------------------------
 

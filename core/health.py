@@ -53,7 +53,9 @@ def run_checks() -> tuple[bool, dict[str, str]]:
         try:
             results[name] = probe()
         except Exception as exc:  # a probe reports any failure of its dependency, whatever its kind
-            logger.warning("health check failed", extra={"check": name, "error": repr(exc)})
+            # In the message too: the plain log format shows no `extra`, and the operator needs the cause
+            # (e.g. a broker transport that cannot be imported).
+            logger.warning("health check %s failed: %r", name, exc, extra={"check": name, "error": repr(exc)})
             results[name] = "error"
             healthy = False
     return healthy, results

@@ -19,6 +19,7 @@ INHERITED_OUT = {
     "DATABASE_URL",
     "REDIS_URL",
     "CELERY_BROKER_URL",
+    "CACHE_DIR",
     "DJANGO_SECRET_KEY",
     "DJANGO_DEBUG",
     "DJANGO_SECURE_SSL_REDIRECT",
@@ -113,12 +114,20 @@ def test_celery_broker_url_overrides_redis_url_for_the_broker():
     assert loaded["caches"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/3"
 
 
-def test_without_redis_url_the_cache_is_in_process_and_tasks_run_inline():
+def test_without_redis_url_the_cache_is_a_folder_every_process_shares_and_tasks_run_inline():
     loaded = loaded_settings(**production())
 
-    assert loaded["caches"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    cache = loaded["caches"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+    assert Path(cache["LOCATION"]) == REPO / "var" / "cache"
     assert loaded["broker"] == ""
     assert loaded["eager"] is True
+
+
+def test_cache_dir_moves_the_shared_cache_folder(tmp_path):
+    loaded = loaded_settings(**production(CACHE_DIR=str(tmp_path / "duka-cache")))
+
+    assert loaded["caches"]["default"]["LOCATION"] == str(tmp_path / "duka-cache")
 
 
 def test_database_url_selects_postgresql():
