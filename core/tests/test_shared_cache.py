@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -197,7 +198,7 @@ def test_a_store_settings_change_through_one_server_prices_carts_on_the_other_at
     cart_token = cart.body["token"]
     before = one.call("GET", "/api/v1/cart", X_Cart_Token=cart_token)
     assert before.body["shipping_fee"] == cart.body["shipping_fee"]  # both servers now hold the settings
-    new_fee = f"{float(before.body['shipping_fee']) + 150:.2f}"
+    new_fee = str(Decimal(before.body["shipping_fee"]) + 150)
 
     changed = one.call("PATCH", "/api/v1/store/settings", {"shipping_flat_fee": new_fee}, token=admin_token)
     assert changed.status == 200, changed.body
