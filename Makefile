@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format migrate seed bench-products check-deploy clean
+.PHONY: run test install lint format migrate seed bench-products check-deploy prod-smoke clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,9 @@ bench-products: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) bench/product_list.py --products $${PRODUCTS:-10000}
 
+# A requirements-only install serving with gunicorn, a Celery worker and beat on Redis (see .ci/prod_smoke.sh).
+prod-smoke:
+	bash .ci/prod_smoke.sh
+
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media var .pytest_cache .ruff_cache
