@@ -1,6 +1,6 @@
 """
 Test-wide setup. Tests run with production-like settings (DEBUG off) on whatever database and
-cache the environment names: SQLite and local memory by default, PostgreSQL and Redis in CI.
+cache the environment names: SQLite and a file cache of their own by default, PostgreSQL and Redis in CI.
 The environment for tests is set by the `core.pytest_env` plugin (see pyproject.toml).
 """
 
