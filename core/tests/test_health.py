@@ -98,3 +98,29 @@ def test_health_answers_within_seconds_when_the_cache_is_down(health, dead_cache
 def test_health_answers_head_for_load_balancers(db, client):
     response = client.head("/health")
     assert response.status_code == 200
+
+
+def test_health_logs_which_check_failed_and_why(health, settings, caplog):
+    settings.CELERY_BROKER_URL = DEAD_REDIS
+
+    with caplog.at_level("WARNING", logger="core.health"):
+        health()
+
+    (record,) = [r for r in caplog.records if r.name == "core.health"]
+    # The plain log format shows only the message: the operator must read the cause there.
+    assert "broker" in record.getMessage()
+    assert "Error" in record.getMessage()
+
+
+def test_health_answers_503_when_the_cache_folder_cannot_be_written(health, tmp_path):
+    in_the_way = tmp_path / "cache"
+    in_the_way.write_text("a file where the cache folder should be")
+    caches = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(in_the_way)}
+    }
+
+    with override_settings(CACHES=caches):
+        response = health()
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == "error"
