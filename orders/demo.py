@@ -3,6 +3,8 @@ A few orders for the demo customer, placed and moved through the real services (
 history included); `payments/demo.py` then pays the delivered one in cash and the M-Pesa one.
 """
 
+from django.test.utils import override_settings
+
 from accounts.models import Address, User
 from catalog.models import ProductVariant
 from orders.models import Order
@@ -31,6 +33,8 @@ def seed(*, command, options) -> None:
     for status in ("processing", "shipped", "delivered"):
         order_set_status(order=delivered, to=status, actor=staff, tracking_number="DK-RIDER-7" if status == "shipped"
                          else None)  # fmt: skip
-    place("mpesa", variants[2])  # the payments demo pays these two
+    # The payments demo pays these two, the M-Pesa one through the simulator: demo data needs no gateway.
+    with override_settings(PAYMENTS_SIMULATION=True):
+        place("mpesa", variants[2])
     place("cod", variants[3])
     command.stdout.write("Orders: 3 demo orders for customer@duka.local (delivered, M-Pesa, awaiting acceptance).")
