@@ -7,6 +7,7 @@ from django.test.utils import override_settings
 
 from accounts.models import Address, User
 from catalog.models import ProductVariant
+from catalog.pricing import variant_sellable_q
 from orders.models import Order
 from orders.services.lifecycle import order_set_status
 from orders.services.placement import ItemRequest, order_place
@@ -21,7 +22,7 @@ def seed(*, command, options) -> None:
         user=customer, label="Home", full_name="David Mwangi", phone="254712345678", line1="Ngong Road 45",
         city="Nairobi", county="Nairobi", is_default=True,
     )  # fmt: skip
-    variants = list(ProductVariant.objects.filter(is_active=True, stock_quantity__gte=10).order_by("id")[:4])
+    variants = list(ProductVariant.objects.filter(variant_sellable_q(), stock_quantity__gte=10).order_by("id")[:4])
     if len(variants) < 4:
         return
 
