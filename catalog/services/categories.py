@@ -82,14 +82,14 @@ def category_create(
     *, name: str, slug: str | None = None, description: str = "", parent: Category | None = None
 ) -> Category:
     """Add a category under `parent` (a root when None); without a slug, make a unique one from the name."""
-    if slug is None:
-        slug = unique_slug(Category.objects.all(), name, max_length=140, fallback="category")
-    else:
-        _category_slug_check(slug=slug)
-    fields = {"name": name, "slug": slug, "description": description}
     try:
         with transaction.atomic():
-            category_tree_lock()
+            category_tree_lock()  # also makes the slug check and the insert one step for category writes
+            if slug is None:
+                slug = unique_slug(Category.objects.all(), name, max_length=140, fallback="category")
+            else:
+                _category_slug_check(slug=slug)
+            fields = {"name": name, "slug": slug, "description": description}
             if parent is None:
                 return Category.objects.add_root(fields)
             return Category.objects.add_child(_fresh_parent(parent), fields)
@@ -112,12 +112,11 @@ def category_update(
     Change the given fields of `category`; a `parent` moves it with its subtree (None: to the roots).
     The slug stays as it is on a rename, so links to the category keep working.
     """
-    if slug is not None and slug != category.slug:
-        _category_slug_check(slug=slug, exclude=category)
-
     with transaction.atomic():
         category_tree_lock()
         category = _fresh(category)
+        if slug is not None and slug != category.slug:
+            _category_slug_check(slug=slug, exclude=category)
         if isinstance(parent, Category):
             parent = _fresh_parent(parent)
             if parent.pk == category.pk:

@@ -92,6 +92,19 @@ def test_staff_adding_categories_under_one_parent_at_once_all_get_them(staff_cli
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("run", range(3))
+def test_two_staff_giving_two_categories_one_slug_at_once_get_one_200_and_one_400(staff_clients, run):
+    make_category("Audio"), make_category("Batteries")
+    first, second = staff_clients
+
+    results = run_at_once([patch(first, "audio", {"slug": "power"}), patch(second, "batteries", {"slug": "power"})])
+
+    assert sorted(statuses(results), key=str) == [200, 400], [getattr(r, "content", r) for r in results]
+    refused = next(result for result in results if result.status_code == 400)
+    assert refused.json()["errors"][0]["attr"] == "slug"
+    assert Category.objects.filter(slug="power").count() == 1
+
+
 # --- The admin ----------------------------------------------------------------------------------------
 
 
