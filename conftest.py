@@ -32,6 +32,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _payments_simulated(settings):
+    """
+    Every payment method can be taken, as in development (`make run`): checkout refuses a method
+    no gateway can take, and most tests are not about that. Tests of it turn the simulator off.
+    """
+    settings.PAYMENTS_SIMULATION = True
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` prove behaviour under real concurrency; SQLite cannot show it."""
     from django.db import connection

@@ -13,7 +13,16 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from accounts.models import Address
 from cart.models import Cart, CartItem, WishlistItem
 from catalog.models import Coupon, ProductImage, ProductVariant
-from catalog.pricing import ActivePromotions, PricedLine, Totals, price_lines, totals
+from catalog.pricing import (
+    ActivePromotions,
+    PricedLine,
+    Totals,
+    price_lines,
+    product_sellable_q,
+    sellable_units,
+    totals,
+    variant_sellable,
+)
 from catalog.selectors import product_list_queryset
 from catalog.services.discounts import coupon_check
 from core.store import StoreConfig
@@ -65,7 +74,7 @@ def wishlist_list(*, user) -> QuerySet[WishlistItem]:
     Rows of a deactivated product are kept (it may come back) but not shown.
     """
     return (
-        WishlistItem.objects.filter(user=user, product__is_active=True)
+        WishlistItem.objects.filter(product_sellable_q("product__"), user=user)
         .prefetch_related(Prefetch("product", queryset=product_list_queryset()))
         .order_by("-added_at", "-id")
     )
@@ -121,10 +130,6 @@ def variant_label(variant: ProductVariant) -> str:
     return f"{variant.product.name} ({variant.name})" if variant.name else variant.product.name
 
 
-def _sellable(variant: ProductVariant) -> bool:
-    return variant.is_active and variant.product.is_active
-
-
 def _line_warnings(line: CartLine, *, currency: str) -> list[CartWarning]:
     item, variant = line.item, line.item.variant
     label = variant_label(variant)
@@ -138,7 +143,7 @@ def _line_warnings(line: CartLine, *, currency: str) -> list[CartWarning]:
                 item_id=item.pk,
             )
         )
-    if not _sellable(variant):
+    if not variant_sellable(variant):
         found.append(CartWarning(code="out_of_stock", detail=f"{label} is no longer sold.", item_id=item.pk))
     elif line.available <= 0:
         found.append(CartWarning(code="out_of_stock", detail=f"{label} is out of stock.", item_id=item.pk))
@@ -172,7 +177,7 @@ def cart_summary(
     """
     priced = price_lines(((item.variant, item.quantity) for item in items), promotions=promotions)
     lines = [
-        CartLine(item=item, priced=line, available=max(0, item.variant.available) if _sellable(item.variant) else 0)
+        CartLine(item=item, priced=line, available=sellable_units(item.variant))
         for item, line in zip(items, priced, strict=True)
     ]
     warnings = [warning for line in lines for warning in _line_warnings(line, currency=store.currency)]

@@ -3,6 +3,7 @@ from rest_framework.exceptions import ErrorDetail
 
 from cart.models import WishlistItem
 from catalog.models import Product, ProductVariant
+from catalog.pricing import product_sellable_q, variant_sellable_q
 from catalog.serializers.products import ProductListSerializer
 from core.serializers import IdRelatedField
 
@@ -12,13 +13,12 @@ def _money(**kwargs) -> serializers.DecimalField:
 
 
 def sellable_variants():
-    # What a shopper may put in a cart: an active variant of an active product. Anything else
-    # answers `does_not_exist`, as the catalog hides it from them.
-    return ProductVariant.objects.filter(is_active=True, product__is_active=True).select_related("product__category")
+    # What a shopper may put in a cart. Anything else answers `does_not_exist`, as the catalog hides it from them.
+    return ProductVariant.objects.filter(variant_sellable_q()).select_related("product__category")
 
 
 def sellable_products():
-    return Product.objects.filter(is_active=True)
+    return Product.objects.filter(product_sellable_q())
 
 
 # --- Cart body ----------------------------------------------------------------------------------------

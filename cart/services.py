@@ -24,7 +24,7 @@ from cart.exceptions import CartGone
 from cart.models import Cart, CartItem, WishlistItem
 from catalog.inventory import InsufficientStock, Shortage
 from catalog.models import Coupon, Product, ProductVariant
-from catalog.pricing import ActivePromotions, price_lines, purchase_problem, unit_price
+from catalog.pricing import ActivePromotions, price_lines, purchase_problem, sellable_units, unit_price
 from catalog.services.discounts import coupon_check
 from core.store import StoreConfig, store_config
 
@@ -74,10 +74,8 @@ def _refuse_unless_buyable(variant: ProductVariant, quantity: int, *, store: Sto
         message = f"At most {store.max_quantity_per_line} of one item per order; this would make {quantity}."
         raise ValidationError({"quantity": [ErrorDetail(message, code="quantity_limit")]})
     if problem is not None:
-        sellable = variant.is_active and variant.product.is_active
-        available = max(0, variant.available) if sellable else 0
         raise InsufficientStock([Shortage(variant_id=variant.pk, sku=variant.sku, requested=quantity,
-                                          available=available)])  # fmt: skip
+                                          available=sellable_units(variant))])  # fmt: skip
 
 
 def cart_add_item(
@@ -185,8 +183,7 @@ def cart_merge(*, cart: Cart, anonymous_cart: Cart, store: StoreConfig | None = 
         incoming = CartItem.objects.filter(cart=source).select_related("variant__product")
         for item in incoming:
             variant = item.variant
-            sellable = variant.is_active and variant.product.is_active
-            cap = min(store.max_quantity_per_line, max(0, variant.available)) if sellable else 0
+            cap = min(store.max_quantity_per_line, sellable_units(variant))
             mine = existing.get(variant.pk)
             if mine is None:
                 if min(item.quantity, cap) > 0:

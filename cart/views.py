@@ -30,7 +30,7 @@ from cart.serializers import (
     WishlistItemSerializer,
     WishlistMoveSerializer,
 )
-from catalog.pricing import active_promotions_for
+from catalog.pricing import active_promotions_for, product_sellable
 from core.openapi import conflict
 from core.store import store_config_for
 
@@ -296,7 +296,7 @@ class WishlistMoveToCartView(APIView):
     )
     def post(self, request, product_id: str):
         row = _wishlist_row(request, product_id)
-        if not row.product.is_active:
+        if not product_sellable(row.product):
             message = "This product is no longer sold."
             raise ValidationError({"product_id": [ErrorDetail(message, code="does_not_exist")]})
         data = _validated(WishlistMoveSerializer, request, product=row.product)

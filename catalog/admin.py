@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.db.models import F
 from django.utils.html import format_html
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -22,14 +23,34 @@ from catalog.models import (
     Tag,
 )
 from catalog.services import images as image_services
+from catalog.services.categories import category_tree_lock
 from catalog.services.products import variant_price_changed
 from catalog.services.reviews import review_set_visibility
 from core.admin import ReadOnlyAdmin
 
 
+class CategoryForm(movenodeform_factory(Category)):
+    def clean(self):
+        """
+        Take the tree lock before treebeard moves anything, and check the move against the tree as
+        it is now: the admin validates and saves in one transaction, so the lock covers both.
+        """
+        cleaned = super().clean()
+        category_tree_lock()
+        target = cleaned.get("treebeard_ref_node")
+        if self.instance.pk and target is not None:
+            node = Category.objects.filter(pk=self.instance.pk).first()
+            target = Category.objects.filter(pk=target.pk).first()
+            if node is None or target is None:
+                raise forms.ValidationError("The category tree changed meanwhile; reload the page.")
+            if target.pk == node.pk or target.is_descendant_of(node):
+                raise forms.ValidationError(f"{target.name} is below {node.name} in the tree now; pick another place.")
+        return cleaned
+
+
 @admin.register(Category)
 class CategoryAdmin(TreeAdmin):
-    form = movenodeform_factory(Category)
+    form = CategoryForm
     list_display = ("name", "slug", "product_count")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -37,6 +58,22 @@ class CategoryAdmin(TreeAdmin):
     @admin.display(description="products")
     def product_count(self, obj: Category) -> int:
         return obj.products.count()
+
+    def move_node(self, request):
+        """The drag-and-drop move, under the tree lock (treebeard re-reads both nodes and refuses a cycle)."""
+        with transaction.atomic():
+            category_tree_lock()
+            return super().move_node(request)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            category_tree_lock()
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            category_tree_lock()
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(Tag)

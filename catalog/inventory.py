@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import MovementReason, ProductVariant, StockMovement
+from catalog.pricing import sellable_units
 from core.events import events_record
 from core.exceptions import ConflictError
 from core.models import EventType
@@ -130,10 +131,10 @@ def stock_reserve(*, lines: Sequence[StockLine], order_id: int | None = None, ac
                 variant_id=variant_id,
                 sku=variants[variant_id].sku if variant_id in variants else None,
                 requested=quantity,
-                available=_sellable(variants.get(variant_id)),
+                available=sellable_units(variants.get(variant_id)),
             )
             for variant_id, quantity in quantities.items()
-            if _sellable(variants.get(variant_id)) < quantity
+            if sellable_units(variants.get(variant_id)) < quantity
         ]
         if shortages:
             raise InsufficientStock(shortages)
@@ -147,12 +148,6 @@ def stock_reserve(*, lines: Sequence[StockLine], order_id: int | None = None, ac
             actor=actor,
             note=note,
         )
-
-
-def _sellable(variant: ProductVariant | None) -> int:
-    if variant is None or not variant.is_active or not variant.product.is_active:
-        return 0
-    return max(0, variant.available)
 
 
 def stock_release(*, lines: Sequence[StockLine], order_id: int | None = None, actor=None, note: str = "") -> None:

@@ -132,12 +132,43 @@ def price_lines(items: Iterable[tuple[ProductVariant, int]], *, promotions: Acti
     ]  # fmt: skip
 
 
+# --- Can it be bought ---------------------------------------------------------------------------------
+# The one statement of what the shop still sells, for objects and (the `_q` twins) for querysets.
+# Every app asks here: the catalog's lists, the cart, checkout and the stock door, wishlists,
+# recommendations and the demo data. Price and stock are separate questions (`purchase_problem`).
+
+
+def product_sellable_q(prefix: str = "") -> Q:
+    """Products still sold, as a filter; `prefix` is the path to the product, e.g. "product__"."""
+    return Q(**{f"{prefix}is_active": True})
+
+
+def product_sellable(product: Product) -> bool:
+    """Whether `product` is still sold (`product_sellable_q` in Python)."""
+    return product.is_active
+
+
+def variant_sellable_q(prefix: str = "") -> Q:
+    """Variants still sold, as a filter: the variant and its product active. `prefix`: the path to the variant."""
+    return Q(**{f"{prefix}is_active": True}) & product_sellable_q(f"{prefix}product__")
+
+
+def variant_sellable(variant: ProductVariant | None) -> bool:
+    """Whether `variant` is still sold (`variant_sellable_q` in Python); None (unknown) is not."""
+    return variant is not None and variant.is_active and product_sellable(variant.product)
+
+
+def sellable_units(variant: ProductVariant | None) -> int:
+    """How many units of `variant` could be bought now: what is available, 0 when it is no longer sold."""
+    return max(0, variant.available) if variant_sellable(variant) else 0
+
+
 def purchase_problem(variant: ProductVariant | None, quantity: int, *, store: StoreConfig) -> str | None:
     """
     Why `quantity` of `variant` cannot be bought now, as an error code, or None when it can:
-    `out_of_stock` (unknown, inactive, or more than is available) or `quantity_limit`.
+    `out_of_stock` (unknown, no longer sold, or more than is available) or `quantity_limit`.
     """
-    if variant is None or not variant.is_active or not variant.product.is_active:
+    if not variant_sellable(variant):
         return "out_of_stock"
     if quantity > store.max_quantity_per_line:
         return "quantity_limit"

@@ -18,6 +18,7 @@ from catalog.models import (
     Review,
     StockMovement,
 )
+from catalog.pricing import product_sellable_q, variant_sellable_q
 
 
 def inventory_variant_list() -> QuerySet[ProductVariant]:
@@ -38,14 +39,14 @@ VELOCITY_WINDOW_DAYS = 30
 
 def reorder_suggestions(*, now=None) -> list[dict]:
     """
-    Variants at or below their reorder point, or with under 14 days of cover at the last 30 days'
+    Variants still sold at or below their reorder point, or with under 14 days of cover at the last 30 days'
     sales rate, with how much to order to get back to a month of cover (never less than the
     variant's reorder quantity). One query, whatever the catalog size.
     """
     now = now or timezone.now()
     since = now - timedelta(days=VELOCITY_WINDOW_DAYS)
     rows = (
-        ProductVariant.objects.filter(is_active=True)
+        ProductVariant.objects.filter(variant_sellable_q())  # no restocking what the shop no longer sells
         .annotate(
             avail=F("stock_quantity") - F("reserved_quantity"),
             sold_30d=Coalesce(
@@ -86,6 +87,8 @@ def reorder_suggestions(*, now=None) -> list[dict]:
 
 def _with_card_fields(products: QuerySet[Product]) -> QuerySet[Product]:
     """What a product card needs (lowest active price, in stock, primary image), in a constant number of queries."""
+    # The variants' own flag, not `variant_sellable_q`: staff see an inactive product's prices too.
+    # In the public lists (sellable products only) these are exactly the sellable variants.
     active_variants = ProductVariant.objects.filter(product=OuterRef("pk"), is_active=True)
     return (
         products.select_related("category")
@@ -101,7 +104,7 @@ def _with_card_fields(products: QuerySet[Product]) -> QuerySet[Product]:
 
 def product_list_queryset() -> QuerySet[Product]:
     """Active products with what a list row needs."""
-    return _with_card_fields(Product.objects.filter(is_active=True))
+    return _with_card_fields(Product.objects.filter(product_sellable_q()))
 
 
 def product_detail_queryset() -> QuerySet[Product]:
@@ -110,7 +113,7 @@ def product_detail_queryset() -> QuerySet[Product]:
         "images",
         Prefetch(
             "variants",
-            queryset=ProductVariant.objects.filter(is_active=True).order_by("price", "id"),
+            queryset=ProductVariant.objects.filter(variant_sellable_q()).order_by("price", "id"),
             to_attr="active_variants",
         ),
     )

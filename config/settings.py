@@ -270,6 +270,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
         "RoleEnum": "accounts.models.Role.choices",
+        "PaymentMethodEnum": "core.models.PaymentMethod.choices",
         "OrderStatusEnum": "orders.models.OrderStatus.choices",
         "OrderPaymentStatusEnum": "orders.models.PaymentStatus.choices",
         "PaymentStatusEnum": "payments.models.PaymentStatus.choices",
@@ -320,6 +321,8 @@ PAYMENTS_SIMULATION = env.bool("PAYMENTS_SIMULATION", default=DEBUG)
 # How the orders app reaches its payment provider without importing it (orders/payment_hooks.py).
 ORDERS_AFTER_CHECKOUT = "payments.services.checkout_payment_start"
 ORDERS_REFUND_PROCESSOR = "payments.services.refund_enqueue"
+# Which payment methods this server can take (core/store.py asks, for checkout and store/settings).
+PAYMENT_METHODS_AVAILABLE = "payments.availability.methods_available"
 
 # --- CORS -------------------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.exceptions import APIException, ValidationError
 
-from core.models import Event, ShippingZone, StoreSettings
-from core.services import zone_counties_clean
-from core.store import store_settings_record
+from core.models import Event, PaymentMethod, ShippingZone, StoreSettings
+from core.services import payment_methods_clean, zone_counties_clean
+from core.store import payment_methods_offered, store_settings_record
 
 
 def store_time_zone():
@@ -91,18 +91,43 @@ class EventAdmin(ReadOnlyAdmin):
     list_select_related = ("actor",)
 
 
+class StoreSettingsForm(forms.ModelForm):
+    payment_methods = forms.MultipleChoiceField(
+        choices=PaymentMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Checkout offers the ticked methods this server is set up for (see “Offered at checkout now”).",
+    )
+
+    class Meta:
+        model = StoreSettings
+        fields = ["payment_methods"]  # the admin adds the rest from its fieldsets
+
+    def clean_payment_methods(self):
+        try:
+            methods = self.cleaned_data["payment_methods"]
+            return payment_methods_clean(methods, enabled_before=self.instance.payment_methods)
+        except ValidationError as exc:
+            raise forms.ValidationError(" ".join(str(e) for e in exc.detail["payment_methods"])) from exc
+
+
 @admin.register(StoreSettings)
 class StoreSettingsAdmin(admin.ModelAdmin):
     """One record: the list page goes straight to it, and it can be neither added twice nor deleted."""
 
+    form = StoreSettingsForm
     fieldsets = (
         ("Shop", {"fields": ("name", "currency", "contact_email", "contact_phone", "address")}),
         ("Tax and shipping", {"fields": ("tax_rate", "prices_include_tax", "shipping_flat_fee",
                                          "free_shipping_threshold")}),
-        ("Checkout", {"fields": ("payment_methods", "max_quantity_per_line", "reservation_minutes")}),
+        ("Checkout", {"fields": ("payment_methods", "offered_now", "max_quantity_per_line", "reservation_minutes")}),
         ("Audit", {"fields": ("updated_at",)}),
     )  # fmt: skip
-    readonly_fields = ("updated_at",)
+    readonly_fields = ("offered_now", "updated_at")
+
+    @admin.display(description="Offered at checkout now")
+    def offered_now(self, obj: StoreSettings) -> str:
+        offered = payment_methods_offered(enabled=obj.payment_methods)
+        return ", ".join(PaymentMethod(method).label for method in offered) or "Nothing: checkout refuses every order."
 
     def has_add_permission(self, request):
         return False

@@ -73,7 +73,11 @@ class StoreSettings(models.Model):
         **MONEY, null=True, blank=True, default=Decimal("10000.00"),
         help_text="Goods (after discounts) worth at least this ship free; empty: never free.",
     )  # fmt: skip
-    payment_methods = models.JSONField(default=_all_payment_methods, help_text='Enabled, e.g. ["mpesa", "cod"].')
+    payment_methods = models.JSONField(
+        default=_all_payment_methods,
+        help_text='The methods the shop takes, e.g. ["mpesa", "cod"]; checkout offers those of them this server '
+        "is set up for (M-Pesa: Daraja's settings, card: Stripe's, or PAYMENTS_SIMULATION; cash: always).",
+    )
     max_quantity_per_line = models.PositiveSmallIntegerField(default=10)
     reservation_minutes = models.PositiveSmallIntegerField(
         default=15, help_text="How long an unpaid prepaid order holds its stock."

@@ -4,6 +4,9 @@ import math
 
 from rest_framework import serializers
 
+from core.models import PaymentMethod
+from core.store import payment_methods_offered
+
 # Ids above this do not fit a 64-bit integer column; looking one up would be a database error.
 MAX_ID = 2**63 - 1
 
@@ -84,6 +87,13 @@ def money_field(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, max_value=MAX_MONEY, **kwargs)
 
 
+class PaymentMethodsField(serializers.ListField):
+    """Staff's list on the way in; on the way out, only what checkout takes now."""
+
+    def to_representation(self, data):
+        return super().to_representation(payment_methods_offered(enabled=data))
+
+
 class StoreSettingsSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     currency = serializers.RegexField(r"^[A-Za-z]{3}$", max_length=3, help_text="ISO 4217 code, e.g. KES.")
@@ -95,17 +105,19 @@ class StoreSettingsSerializer(serializers.Serializer):
     prices_include_tax = serializers.BooleanField()
     shipping_flat_fee = money_field()
     free_shipping_threshold = money_field(allow_null=True, help_text="null: shipping is never free.")
-    payment_methods = serializers.ListField(
-        child=serializers.ChoiceField(choices=["mpesa", "card", "cod"]), min_length=1, max_length=3
+    payment_methods = PaymentMethodsField(
+        child=serializers.ChoiceField(choices=PaymentMethod.choices),
+        min_length=1,
+        max_length=len(PaymentMethod.values),
+        help_text="What checkout offers now: the methods enabled here that this server can take (M-Pesa needs "
+        "Daraja's settings, card Stripe's, unless PAYMENTS_SIMULATION is on; cash needs nothing). Enabling one it "
+        "cannot take → 400.",
     )
     max_quantity_per_line = serializers.IntegerField(min_value=1, max_value=1000)
     reservation_minutes = serializers.IntegerField(min_value=1, max_value=1440)
 
     def validate_currency(self, value: str) -> str:
         return value.upper()
-
-    def validate_payment_methods(self, value: list[str]) -> list[str]:
-        return list(dict.fromkeys(value))
 
 
 class ShippingZoneSerializer(serializers.Serializer):

@@ -1,22 +1,45 @@
 """Writes to the store's settings and shipping zones (staff, through `store/` or the admin)."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from core.models import ShippingZone, StoreSettings
+from core.models import PaymentMethod, ShippingZone, StoreSettings
 from core.regions import canonical_county
-from core.store import store_settings_record
+from core.store import payment_methods_offered, store_settings_record
 
 
 def store_settings_update(*, fields: dict[str, Any]) -> StoreSettings:
     with transaction.atomic():
         record = _lock_settings()
+        if "payment_methods" in fields:
+            methods = payment_methods_clean(fields["payment_methods"], enabled_before=record.payment_methods)
+            fields = {**fields, "payment_methods": methods}
         for name, value in fields.items():
             setattr(record, name, value)
         record.save()
     return record
+
+
+def payment_methods_clean(methods: list[str], *, enabled_before: Sequence[str]) -> list[str]:
+    """
+    The methods staff enable, each once. A method is newly enabled only when this server can take
+    it, so staff learn at once that, say, card needs Stripe's keys. One enabled before stays when
+    its gateway is not configured: it is just not offered meanwhile (`core.store.payment_methods_offered`),
+    and the settings can still be saved without unticking it.
+    """
+    methods = list(dict.fromkeys(methods))
+    offered = payment_methods_offered(enabled=methods)
+    refused = [PaymentMethod(m).label for m in methods if m not in offered and m not in enabled_before]
+    if refused:
+        message = (
+            f"This server cannot take {', '.join(refused)} payments: the gateway is not configured "
+            "(see the README, Payments)."
+        )
+        raise ValidationError({"payment_methods": [ErrorDetail(message, code="unavailable")]})
+    return methods
 
 
 def zone_counties_clean(counties: list[str], *, zone: ShippingZone | None) -> list[str]:

@@ -6,10 +6,13 @@ model drops the cached copy after commit (see `core.models`), and the next read 
 change made in the admin or through `store/` applies to the next request of every worker.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
+from django.utils.module_loading import import_string
 
 from core.models import ShippingZone, StoreSettings
 
@@ -37,7 +40,7 @@ class StoreConfig:
     prices_include_tax: bool
     shipping_flat_fee: Decimal
     free_shipping_threshold: Decimal | None
-    payment_methods: tuple[str, ...]
+    payment_methods: tuple[str, ...]  # as staff enabled them; see `payment_methods_offered`
     max_quantity_per_line: int
     reservation_minutes: int
     zones: tuple[ZoneFee, ...] = ()
@@ -50,6 +53,24 @@ class StoreConfig:
                 if key in zone.counties:
                     return zone.fee
         return self.shipping_flat_fee
+
+    @property
+    def payment_methods_offered(self) -> tuple[str, ...]:
+        """The methods checkout takes now: those enabled here that this server can also take."""
+        return payment_methods_offered(enabled=self.payment_methods)
+
+
+def payment_methods_offered(*, enabled: Iterable[str]) -> tuple[str, ...]:
+    """
+    `enabled`, in its order, less the methods this server cannot take. Which it can take is a
+    question of its configuration (gateway keys, the simulator), not of the cached settings row,
+    so it is asked each time, of the function `PAYMENT_METHODS_AVAILABLE` names; no query.
+    """
+    path = getattr(settings, "PAYMENT_METHODS_AVAILABLE", "")
+    if not path:
+        return tuple(enabled)
+    available = import_string(path)()
+    return tuple(method for method in enabled if method in available)
 
 
 def store_settings_record() -> StoreSettings:

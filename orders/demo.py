@@ -3,8 +3,11 @@ A few orders for the demo customer, placed and moved through the real services (
 history included); `payments/demo.py` then pays the delivered one in cash and the M-Pesa one.
 """
 
+from django.test.utils import override_settings
+
 from accounts.models import Address, User
 from catalog.models import ProductVariant
+from catalog.pricing import variant_sellable_q
 from orders.models import Order
 from orders.services.lifecycle import order_set_status
 from orders.services.placement import ItemRequest, order_place
@@ -19,7 +22,7 @@ def seed(*, command, options) -> None:
         user=customer, label="Home", full_name="David Mwangi", phone="254712345678", line1="Ngong Road 45",
         city="Nairobi", county="Nairobi", is_default=True,
     )  # fmt: skip
-    variants = list(ProductVariant.objects.filter(is_active=True, stock_quantity__gte=10).order_by("id")[:4])
+    variants = list(ProductVariant.objects.filter(variant_sellable_q(), stock_quantity__gte=10).order_by("id")[:4])
     if len(variants) < 4:
         return
 
@@ -31,6 +34,8 @@ def seed(*, command, options) -> None:
     for status in ("processing", "shipped", "delivered"):
         order_set_status(order=delivered, to=status, actor=staff, tracking_number="DK-RIDER-7" if status == "shipped"
                          else None)  # fmt: skip
-    place("mpesa", variants[2])  # the payments demo pays these two
+    # The payments demo pays these two, the M-Pesa one through the simulator: demo data needs no gateway.
+    with override_settings(PAYMENTS_SIMULATION=True):
+        place("mpesa", variants[2])
     place("cod", variants[3])
     command.stdout.write("Orders: 3 demo orders for customer@duka.local (delivered, M-Pesa, awaiting acceptance).")

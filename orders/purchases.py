@@ -14,6 +14,7 @@ from django.db.models import Count, QuerySet, Sum
 
 from accounts.models import User
 from catalog.models import Product
+from catalog.pricing import product_sellable_q
 from orders.models import OrderLine, PaymentStatus
 
 PAID_PAYMENT_STATUSES = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
@@ -42,7 +43,7 @@ def bought_together(*, product: Product, limit: int) -> list[int]:
     # of `product` must count once, and must not double the other products' units.
     orders_with_product = _paid_lines().filter(product=product).values("order_id")
     rows = (
-        OrderLine.objects.filter(order_id__in=orders_with_product, product__is_active=True)
+        OrderLine.objects.filter(product_sellable_q("product__"), order_id__in=orders_with_product)
         .exclude(product=product)
         .values("product_id", "product__created_at")
         .annotate(shared_orders=Count("order_id", distinct=True), units=Sum("quantity"))
@@ -61,7 +62,7 @@ def category_best_sellers(*, product: Product, limit: int, exclude: Sequence[int
     if limit <= 0:
         return []
     rows = (
-        Product.objects.filter(is_active=True, category__path__startswith=product.category.path)
+        Product.objects.filter(product_sellable_q(), category__path__startswith=product.category.path)
         .exclude(pk__in=[product.pk, *exclude])
         .order_by("-units_sold", "-created_at", "-id")
         .values_list("pk", flat=True)[:limit]

@@ -31,10 +31,11 @@ from orders.services.lifecycle import (
     refund_mark_succeeded,
 )
 from payments import events
+from payments.availability import method_gateway_required
 from payments.exceptions import GatewayError, PaymentNotPending, SimulationDisabled
 from payments.gateways import gateway_for
-from payments.gateways.card.gateway import CardGateway, card_configured, from_minor_units
-from payments.gateways.mpesa.gateway import MAX_AMOUNT, MIN_AMOUNT, MpesaGateway, mpesa_amount, mpesa_configured
+from payments.gateways.card.gateway import CardGateway, from_minor_units
+from payments.gateways.mpesa.gateway import MAX_AMOUNT, MIN_AMOUNT, MpesaGateway, mpesa_amount
 from payments.interface import GatewayResponse, PaymentRequest, PaymentResult, RefundRequest
 from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
 
@@ -53,14 +54,6 @@ def _actor(user):
 
 
 # --- Starting a payment -------------------------------------------------------------------------
-
-
-def _mpesa_gateway_kind() -> str:
-    if mpesa_configured():
-        return Gateway.MPESA
-    if settings.PAYMENTS_SIMULATION:
-        return Gateway.SIMULATED  # `payments/{id}/simulate` then plays Safaricom's part
-    raise PaymentMethodUnavailable("M-Pesa is not set up on this shop (MPESA_* settings).")
 
 
 def _kenyan_mobile(phone: str) -> str:
@@ -95,7 +88,7 @@ def mpesa_payment_create(*, order: Order, phone: str) -> Payment:
     return Payment.objects.create(
         order=order,
         method=PaymentMethod.MPESA,
-        gateway=_mpesa_gateway_kind(),
+        gateway=method_gateway_required(PaymentMethod.MPESA),
         amount=Decimal(amount),
         currency=order.currency,
         phone=phone,
@@ -433,12 +426,10 @@ def card_intent_start(*, order: Order, actor=None) -> Payment:
 def card_payment_create(*, order: Order) -> Payment:
     """The pending card payment, before Stripe is called (so a replayed request can find it)."""
     order_assert_payable(order=order)
-    if not card_configured() and not settings.PAYMENTS_SIMULATION:
-        raise PaymentMethodUnavailable("Card payments are not set up on this shop (STRIPE_* settings).")
     return Payment.objects.create(
         order=order,
         method=PaymentMethod.CARD,
-        gateway=Gateway.STRIPE if card_configured() else Gateway.SIMULATED,
+        gateway=method_gateway_required(PaymentMethod.CARD),
         amount=order.total - order.amount_paid,
         currency=order.currency,
     )

@@ -1,10 +1,19 @@
-"""Category writes: the tree is kept sorted by name, and a category holding products stays."""
+"""
+Category writes: the tree is kept sorted by name, and a category holding products stays.
+
+Every change to the tree takes one lock first (`category_tree_lock`), then reads the nodes it
+works on again: a move rewrites the materialized paths of a whole branch and shifts siblings, so
+two changes working from paths read before the other committed would corrupt the tree (A under
+B while B goes under A makes a cycle; a child moving while its parent moves loses its branch).
+Under the lock, the second change sees the first one's result and either still makes sense or
+answers 400.
+"""
 
 from enum import Enum
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 
 from catalog.models import Category, Product
 from core.exceptions import ConflictError
@@ -24,6 +33,39 @@ class _KeepParent(Enum):
 KEEP_PARENT = _KeepParent.KEEP
 
 
+# The key of the PostgreSQL advisory lock over the category tree ("DUKA" and 1): any constant
+# that no other lock of this database uses.
+TREE_LOCK_KEY = 0x44554B41_00000001
+
+
+def category_tree_lock() -> None:
+    """
+    Hold the category tree for the rest of the current transaction: other tree changes wait.
+    On PostgreSQL a transaction-level advisory lock; on SQLite every transaction already begins
+    IMMEDIATE (see the database settings), so writers queue without it.
+    """
+    assert connection.in_atomic_block, "Lock the category tree inside transaction.atomic()."
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TREE_LOCK_KEY])
+
+
+def _fresh(category: Category) -> Category:
+    """`category` as it is now (under the tree lock): its path and child count may have changed."""
+    try:
+        return Category.objects.get(pk=category.pk)
+    except Category.DoesNotExist:
+        raise NotFound("No such category: it was deleted meanwhile.") from None
+
+
+def _fresh_parent(parent: Category) -> Category:
+    try:
+        return Category.objects.get(pk=parent.pk)
+    except Category.DoesNotExist:
+        message = "The parent category was deleted meanwhile; reload the tree."
+        raise ValidationError({"parent": [ErrorDetail(message, code="does_not_exist")]}) from None
+
+
 def _category_slug_check(*, slug: str, exclude: Category | None = None) -> None:
     check_slug_free(Category.objects.all(), slug, exclude_pk=exclude.pk if exclude else None, noun="category")
 
@@ -40,16 +82,17 @@ def category_create(
     *, name: str, slug: str | None = None, description: str = "", parent: Category | None = None
 ) -> Category:
     """Add a category under `parent` (a root when None); without a slug, make a unique one from the name."""
-    if slug is None:
-        slug = unique_slug(Category.objects.all(), name, max_length=140, fallback="category")
-    else:
-        _category_slug_check(slug=slug)
-    fields = {"name": name, "slug": slug, "description": description}
     try:
         with transaction.atomic():
+            category_tree_lock()  # also makes the slug check and the insert one step for category writes
+            if slug is None:
+                slug = unique_slug(Category.objects.all(), name, max_length=140, fallback="category")
+            else:
+                _category_slug_check(slug=slug)
+            fields = {"name": name, "slug": slug, "description": description}
             if parent is None:
                 return Category.objects.add_root(fields)
-            return Category.objects.add_child(parent, fields)
+            return Category.objects.add_child(_fresh_parent(parent), fields)
     except IntegrityError:
         # Another request took the slug between the check and the insert.
         if Category.objects.filter(slug=slug).exists():
@@ -69,13 +112,22 @@ def category_update(
     Change the given fields of `category`; a `parent` moves it with its subtree (None: to the roots).
     The slug stays as it is on a rename, so links to the category keep working.
     """
-    if isinstance(parent, Category) and (parent.pk == category.pk or parent.is_descendant_of(category)):
-        message = "A category cannot move under itself or one of its subcategories."
-        raise ValidationError({"parent": [ErrorDetail(message, code="invalid")]})
-    if slug is not None and slug != category.slug:
-        _category_slug_check(slug=slug, exclude=category)
-
     with transaction.atomic():
+        category_tree_lock()
+        category = _fresh(category)
+        if slug is not None and slug != category.slug:
+            _category_slug_check(slug=slug, exclude=category)
+        if isinstance(parent, Category):
+            parent = _fresh_parent(parent)
+            if parent.pk == category.pk:
+                message = "A category cannot move under itself."
+                raise ValidationError({"parent": [ErrorDetail(message, code="invalid")]})
+            if parent.is_descendant_of(category):
+                # Also what the second of two crossed moves (A under B, B under A) answers.
+                message = (
+                    f"{parent.name} is below {category.name} in the tree now, so {category.name} cannot move under it."
+                )
+                raise ValidationError({"parent": [ErrorDetail(message, code="invalid")]})
         current_parent = Category.objects.get_parent(category)
         moved = parent is not KEEP_PARENT and getattr(parent, "pk", None) != getattr(current_parent, "pk", None)
         renamed = name is not None and name != category.name
@@ -97,6 +149,8 @@ def category_update(
 def category_delete(*, category: Category) -> None:
     """Delete `category` and its subcategories; refuse while any of them holds a product."""
     with transaction.atomic():
+        category_tree_lock()
+        category = _fresh(category)
         if Product.objects.filter(category__path__startswith=category.path).exists():
             raise CategoryInUse()
         try:

@@ -186,6 +186,18 @@ def test_reorder_suggestions_flag_fast_sellers_and_items_at_the_reorder_point(st
     assert second["FAST"]["suggested_quantity"] == 80 + 2 - 20  # a month of sales plus the reorder point
 
 
+def test_reorder_suggestions_leave_out_what_the_shop_no_longer_sells(staff_api):
+    VariantFactory(sku="LOW", stock_quantity=1, reorder_point=2)
+    VariantFactory(sku="RETIRED-VARIANT", stock_quantity=1, reorder_point=2, is_active=False)
+    retired = VariantFactory(sku="RETIRED-PRODUCT", stock_quantity=1, reorder_point=2)
+    retired.product.is_active = False
+    retired.product.save()
+
+    rows = staff_api.get("/api/v1/inventory/reorder-suggestions").json()
+
+    assert [row["sku"] for row in rows] == ["LOW"]
+
+
 def test_reorder_suggestions_are_for_staff_only(api, customer_api):
     assert api.get("/api/v1/inventory/reorder-suggestions").status_code == 401
     assert customer_api.get("/api/v1/inventory/reorder-suggestions").status_code == 403

@@ -5,8 +5,18 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.models import Coupon
-from catalog.pricing import ActivePromotions, price_lines, purchase_problem, totals
+from catalog.models import Coupon, Product, ProductVariant
+from catalog.pricing import (
+    ActivePromotions,
+    price_lines,
+    product_sellable,
+    product_sellable_q,
+    purchase_problem,
+    sellable_units,
+    totals,
+    variant_sellable,
+    variant_sellable_q,
+)
 from catalog.tests.factories import VariantFactory
 from core.store import StoreConfig, ZoneFee
 
@@ -114,3 +124,28 @@ def test_purchase_problem_names_what_stops_a_purchase():
     assert purchase_problem(None, 1, store=KENYA) == "out_of_stock"
     variant.is_active = False
     assert purchase_problem(variant, 1, store=KENYA) == "out_of_stock"
+
+
+@pytest.mark.parametrize(
+    ("product_active", "variant_active"), [(True, True), (True, False), (False, True), (False, False)]
+)
+def test_the_sellable_rule_and_its_queryset_twin_agree(product_active, variant_active):
+    variant = VariantFactory(stock_quantity=4, reserved_quantity=1, is_active=variant_active)
+    Product.objects.filter(pk=variant.product_id).update(is_active=product_active)
+    variant = ProductVariant.objects.select_related("product").get(pk=variant.pk)
+    sold = product_active and variant_active
+
+    assert variant_sellable(variant) is sold
+    assert ProductVariant.objects.filter(variant_sellable_q(), pk=variant.pk).exists() is sold
+    assert product_sellable(variant.product) is product_active
+    assert Product.objects.filter(product_sellable_q(), pk=variant.product_id).exists() is product_active
+    assert sellable_units(variant) == (3 if sold else 0)
+    assert (purchase_problem(variant, 1, store=KENYA) is None) is sold
+
+
+def test_nothing_unknown_or_oversold_counts_as_sellable():
+    variant = VariantFactory(stock_quantity=2, reserved_quantity=2)
+
+    assert variant_sellable(None) is False
+    assert sellable_units(None) == 0
+    assert sellable_units(variant) == 0

@@ -96,8 +96,16 @@ def order_place(
 
 
 def _check_payment_method(payment_method: str, store: StoreConfig) -> None:
-    if payment_method not in store.payment_methods:
-        raise PaymentMethodUnavailable(f"This shop does not take {payment_method} payments at the moment.")
+    """Refuse a method staff turned off or this server cannot take, before anything is written."""
+    offered = store.payment_methods_offered
+    if payment_method not in offered:
+        takes = ", ".join(PaymentMethod(method).label for method in offered) or "no payments"
+        message = (
+            f"This shop does not take {PaymentMethod(payment_method).label} payments at the moment; it takes {takes}."
+        )
+        raise PaymentMethodUnavailable(
+            {"payment_method": [ErrorDetail(message, code=PaymentMethodUnavailable.default_code)]}
+        )
 
 
 def _check_amount(payment_method: str, priced: Totals) -> None:

@@ -240,9 +240,9 @@ def test_the_same_idempotency_key_pushes_once(daraja, customer_api, place, phone
 
 
 def test_without_mpesa_settings_or_simulation_mpesa_is_unavailable(customer_api, place, phone, settings):
-    settings.PAYMENTS_SIMULATION = False
     settings.MPESA_CONSUMER_KEY = ""
-    order = place((phone, 1))
+    order = place((phone, 1))  # while the simulator took M-Pesa
+    settings.PAYMENTS_SIMULATION = False
 
     response = customer_api.post(
         "/api/v1/payments/mpesa/stk-push", {"order_id": order.pk, "phone": "0712345678"}, format="json"
