@@ -17,8 +17,8 @@ from django.utils.module_loading import import_string
 from core.models import ShippingZone, StoreSettings
 
 CACHE_KEY = "core:store-config:v1"
-# A backstop only: saves invalidate at once. It bounds staleness if several processes were run
-# without a shared cache (REDIS_URL), which the README warns against.
+# A backstop only: saves invalidate at once. It bounds how long a copy read just before another
+# process's save committed (and cached just after it invalidated) can outlive that save.
 CACHE_SECONDS = 300
 
 
