@@ -12,7 +12,15 @@ from core.testing import authenticated_client, error_codes
 from orders.models import Order, OrderRefund
 from orders.services.lifecycle import order_cancel, order_mark_paid
 from payments.models import Gateway, GatewayNotification, Payment, PaymentStatus
-from payments.tests.conftest import intent_created, payment_intent, stripe_event, stripe_signature, unreachable_url
+from payments.tests.conftest import (
+    card_webhook,
+    intent_created,
+    intent_succeeded,
+    payment_intent,
+    stripe_event,
+    stripe_signature,
+    unreachable_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,19 +39,11 @@ def fresh(order: Order) -> Order:
 
 
 def webhook(api, event: dict, *, signature: str | None = None):
-    payload = json.dumps(event).encode()
-    return api.generic(
-        "POST",
-        WEBHOOK,
-        payload,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=stripe_signature(payload) if signature is None else signature,
-    )
+    return card_webhook(api, event, signature=signature)
 
 
 def succeeded(intent_id: str = PI, amount_received: int = 146000, event_id: str = "evt_succeeded_1") -> dict:
-    intent = payment_intent(intent_id, status="succeeded", amount_received=amount_received)
-    return stripe_event("payment_intent.succeeded", intent, event_id=event_id)
+    return intent_succeeded(intent_id, amount_received=amount_received, event_id=event_id)
 
 
 @pytest.fixture
@@ -146,6 +146,21 @@ def test_stripe_down_answers_502_records_the_attempt_failed_and_lets_the_custome
 
     assert retry.status_code == 200
     assert fresh(order).payment_status == "pending"
+
+
+def test_retrying_a_failed_intent_with_the_same_idempotency_key_creates_a_new_intent(
+    stripe_fake, settings, customer_api, order
+):
+    settings.STRIPE_API_BASE = unreachable_url()
+    first = customer_api.post(INTENT, {"order_id": order.pk}, format="json", HTTP_IDEMPOTENCY_KEY="pay-card-2")
+    settings.STRIPE_API_BASE = stripe_fake.url_for("").rstrip("/")
+    intent_created(stripe_fake, PI)
+
+    retry = customer_api.post(INTENT, {"order_id": order.pk}, format="json", HTTP_IDEMPOTENCY_KEY="pay-card-2")
+
+    assert (first.status_code, retry.status_code) == (502, 200)
+    assert retry.json()["client_secret"] == f"{PI}_secret_T3stCl13ntS3cr3t"
+    assert list(Payment.objects.order_by("id").values_list("status", flat=True)) == ["failed", "pending"]
 
 
 def test_a_declined_intent_answers_502_with_stripes_message(stripe_fake, customer_api, order):

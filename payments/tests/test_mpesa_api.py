@@ -239,6 +239,26 @@ def test_the_same_idempotency_key_pushes_once(daraja, customer_api, place, phone
     assert len([r for r, _ in daraja.log if r.path.endswith("processrequest")]) == 1
 
 
+def test_retrying_a_refused_push_with_the_same_idempotency_key_sends_a_new_push(daraja, customer_api, place, phone):
+    token_ok(daraja)
+    daraja.expect_oneshot_request("/mpesa/stkpush/v1/processrequest").respond_with_json(
+        {"requestId": "z", "errorCode": "500.001.1001", "errorMessage": "Unable to lock subscriber"}, status=500
+    )
+    push_accepted(daraja, "ws_CO_retried")
+    order = place((phone, 1))
+    body = {"order_id": order.pk, "phone": "0712345678"}
+
+    first = customer_api.post("/api/v1/payments/mpesa/stk-push", body, format="json", HTTP_IDEMPOTENCY_KEY="tap-2")
+    retry = customer_api.post("/api/v1/payments/mpesa/stk-push", body, format="json", HTTP_IDEMPOTENCY_KEY="tap-2")
+    replay = customer_api.post("/api/v1/payments/mpesa/stk-push", body, format="json", HTTP_IDEMPOTENCY_KEY="tap-2")
+
+    assert (first.status_code, retry.status_code, replay.status_code) == (502, 202, 202)
+    assert (retry.json()["status"], retry.json()["checkout_request_id"]) == ("pending", "ws_CO_retried")
+    assert replay.json()["id"] == retry.json()["id"]
+    assert len([r for r, _ in daraja.log if r.path.endswith("processrequest")]) == 2
+    assert list(Payment.objects.order_by("id").values_list("status", flat=True)) == ["failed", "pending"]
+
+
 def test_without_mpesa_settings_or_simulation_mpesa_is_unavailable(customer_api, place, phone, settings):
     settings.PAYMENTS_SIMULATION = False
     settings.MPESA_CONSUMER_KEY = ""
