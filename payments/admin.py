@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -104,24 +104,25 @@ class PaymentAdmin(StoreTimeAdmin):
     list_display = ("id", "order_number", "method", "gateway", "amount_with_currency", "status",
                     "provider_reference", "phone", "needs_attention", "created_at", "completed_at")  # fmt: skip
     list_display_links = ("id",)
-    list_filter = ("method", "gateway", "status", "needs_attention", "created_at")
+    list_filter = ("method", "gateway", "status", "needs_attention", "extra", "created_at")
     search_fields = ("order__number", "provider_reference", "checkout_request_id", "phone", "order__email")
     date_hierarchy = "created_at"
     list_select_related = ("order",)
     list_per_page = 50
     inlines = [NotificationInline]
-    actions = ["check_with_mpesa"]
+    actions = ["check_with_mpesa", "refund_extra_payments"]
     # Belt and braces: the card's client secret must never reach a page, whatever the fieldsets say.
     exclude = ("client_secret",)
     fieldsets = (
-        ("Payment", {"fields": ("order_number", "repair_id", "method", "gateway", "amount_with_currency", "status")}),
+        ("Payment", {"fields": ("order_number", "repair_id", "method", "gateway", "amount_with_currency", "status",
+                                "extra")}),
         ("Needs attention", {"fields": EDITABLE_FIELDS,
                              "description": "Clear the flag once the problem is handled."}),
         ("Gateway", {"fields": ("provider_reference", "checkout_request_id", "merchant_request_id", "phone",
                                 "result_code", "failure_reason")}),
         ("Dates", {"fields": ("created_at", "updated_at", "completed_at")}),
     )  # fmt: skip
-    readonly_fields = ("order_number", "repair_id", "method", "gateway", "amount_with_currency", "status",
+    readonly_fields = ("order_number", "repair_id", "method", "gateway", "amount_with_currency", "status", "extra",
                        "provider_reference", "checkout_request_id", "merchant_request_id", "phone", "result_code",
                        "failure_reason", "created_at", "updated_at", "completed_at")  # fmt: skip
 
@@ -216,6 +217,38 @@ class PaymentAdmin(StoreTimeAdmin):
             self.message_user(request, f"Not checked, {MAX_CHECKS_PER_RUN} at most at once (each waits for Daraja): "
                                        f"{', '.join(left_over)}. Run the action again for them.",
                               messages.WARNING)  # fmt: skip
+
+    # --- Extra payments -------------------------------------------------------------------------
+
+    @staticmethod
+    def _not_extra_refundable(payment: Payment) -> str:
+        """Why this payment is not an extra one to give back, or "" when it is."""
+        if not payment.extra:
+            return "it paid the order: refund the order instead"
+        if payment.status != PaymentStatus.SUCCEEDED or payment.has_refunds:
+            return "refunded already, or being refunded"
+        return ""
+
+    @admin.action(description="Refund extra payments (paid on top of a paid order)", permissions=["change"])
+    def refund_extra_payments(self, request, queryset):
+        """Give each extra payment back through its own gateway; the order's books stay as they are."""
+        refunds, skipped = [], []
+        payments = queryset.select_related("order").annotate(has_refunds=Exists(
+            OrderRefund.objects.filter(payment_id=OuterRef("pk"))
+        )).order_by("pk")  # fmt: skip
+        for payment in payments:
+            if reason := self._not_extra_refundable(payment):
+                skipped.append(f"{payment.pk} ({reason})")
+                continue
+            try:
+                refunds.append(services.payment_refund_extra(payment=payment, actor=request.user))
+            except APIException as error:
+                skipped.append(f"{payment.pk} ({problem_text(error)})")
+        if refunds:
+            text = f"{len(refunds)} extra payment{pluralize(len(refunds))} sent back through the gateway"
+            self.message_user(request, f"{text}: see the refunds list for the outcome.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"Not refunded: {', '.join(skipped)}.", messages.WARNING)
 
     @staticmethod
     def _label(payment: Payment) -> str:
@@ -334,7 +367,8 @@ class TroublingNotifications(AttentionSection):
 
 class FlaggedOrders(AttentionSection):
     title = "Orders flagged"
-    help = "Orders that need a person: a refund to make by hand, stock gone after payment, a customer's request."
+    help = ("Orders that need a person: stock gone after payment, money for a cancelled order, a customer's request "
+            "(a refund to settle is listed with the refunds).")  # fmt: skip
     empty = "No order is flagged."
     columns = ("Order", "Status", "Payment", "Total", "Why", "Placed")
 
@@ -348,10 +382,11 @@ class FlaggedOrders(AttentionSection):
 
 class OpenRefunds(AttentionSection):
     title = "Refunds not settled"
-    help = ("Money recorded as refunded that has not gone back yet: record the M-Pesa reversal reference, "
-            "or retry a failed card refund, from the refunds list.")  # fmt: skip
+    help = ("Money recorded as refunded (or an extra payment to give back) that has not gone back yet: "
+            "record the M-Pesa reversal reference, or retry a card refund Stripe did not confirm, "
+            "from the refunds list.")  # fmt: skip
     empty = "Every refund is settled."
-    columns = ("Recorded", "Order", "Amount", "Status", "Failure")
+    columns = ("Recorded", "Order", "Amount", "Status", "What to do")
 
     def __init__(self, full_list_url: str):
         open_statuses = f"{RefundStatus.PENDING},{RefundStatus.FAILED}"
@@ -369,7 +404,7 @@ class OpenRefunds(AttentionSection):
         refunds_of_order = f"{self.refunds_url}?{urlencode({'q': refund.order.number})}"
         return (refund.created_at, admin_link(refunds_of_order, refund.order.number),
                 money(refund.amount, refund.order.currency), refund.get_status_display(),
-                refund.failure_reason or "-")  # fmt: skip
+                refund.attention or refund.failure_reason or "-")  # fmt: skip
 
 
 def attention_sections(site: admin.AdminSite, request) -> list[AttentionSection]:

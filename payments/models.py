@@ -50,7 +50,10 @@ class Payment(models.Model):
     result_code = models.CharField(max_length=60, blank=True, help_text="The gateway's own result code.")
     failure_reason = models.CharField(max_length=255, blank=True)
     needs_attention = models.BooleanField(default=False, db_index=True)
-    attention_reason = models.CharField(max_length=255, blank=True)
+    attention_reason = models.CharField(max_length=1000, blank=True)
+    extra = models.BooleanField(
+        default=False, help_text="Paid after its order was already paid: not in the order's books, to be given back."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)

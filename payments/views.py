@@ -1,6 +1,7 @@
 import hmac
 import ipaddress
 import logging
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.http import Http404
@@ -16,7 +17,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsStaffRole
-from core.idempotency import create_once
+from core.idempotency import claim_release, create_once
 from core.models import PaymentMethod
 from core.openapi import conflict
 from orders.models import Order
@@ -63,6 +64,16 @@ def _client_ip(request) -> str | None:
         return str(ipaddress.ip_address(ident.strip()))
     except ValueError:
         return None
+
+
+@contextmanager
+def _key_freed_on_failure(request, *, scope: str):
+    """A payment the gateway refused leaves its `Idempotency-Key` free: a retry with it sends a new request."""
+    try:
+        yield
+    except GatewayError:
+        claim_release(request, scope=scope)
+        raise
 
 
 def _payment_body(payment: Payment, status_code: int) -> Response:
@@ -152,7 +163,8 @@ class StkPushView(APIView):
         )  # fmt: skip
         if replay is not None:
             return _payment_body(Payment(pk=replay.resource_id), replay.status)
-        payment = services.mpesa_payment_send(payment=payment)
+        with _key_freed_on_failure(request, scope="payments.stk-push"):
+            payment = services.mpesa_payment_send(payment=payment)
         return _payment_body(payment, status.HTTP_202_ACCEPTED)
 
 
@@ -272,7 +284,8 @@ class CardIntentView(APIView):
         )  # fmt: skip
         if replay is not None:
             return _intent_replay(replay.resource_id)
-        payment = services.card_payment_send(payment=payment)
+        with _key_freed_on_failure(request, scope="payments.card-intent"):
+            payment = services.card_payment_send(payment=payment)
         return Response({"payment_id": payment.pk, "client_secret": payment.client_secret})
 
 

@@ -353,6 +353,7 @@ def test_a_refund_stripe_refuses_is_recorded_failed_and_flags_the_order(
 
     assert recorded.status == "failed"
     assert recorded.failure_reason == "This charge is disputed and cannot be refunded."
-    flagged = fresh(paid)
-    assert flagged.needs_attention
-    assert "This charge is disputed" in flagged.attention_reason
+    assert "This charge is disputed" in recorded.attention
+    assert staff_api.get(f"/api/v1/orders/{paid.pk}").json()["needs_attention"] is True
+    assert staff_api.get("/api/v1/orders", {"needs_attention": "true"}).json()["count"] == 1
+    assert fresh(paid).attention_reason == ""  # the order's own flags are its own
