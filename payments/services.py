@@ -37,7 +37,7 @@ from orders.services.lifecycle import (
 from payments import events
 from payments.exceptions import GatewayError, PaymentNotExtra, PaymentNotPending, SimulationDisabled
 from payments.gateways import gateway_for
-from payments.gateways.card.gateway import CardGateway, card_configured, from_minor_units
+from payments.gateways.card.gateway import CardGateway, RefundUpdate, card_configured, from_minor_units
 from payments.gateways.mpesa.gateway import MAX_AMOUNT, MIN_AMOUNT, MpesaGateway, mpesa_amount, mpesa_configured
 from payments.interface import GatewayResponse, PaymentRequest, PaymentResult, RefundRequest
 from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
@@ -438,7 +438,10 @@ def _refund_answered(refund: OrderRefund, payment: Payment, response: GatewayRes
         # The gateway may have made the refund: ask again with the same idempotency key (the task backs off).
         raise RefundNotConfirmed(response.error or "The gateway did not answer.")
     if response.reference:  # the gateway took the refund, then could not make it (a closed card)
-        return refund_mark_failed(refund=refund, reason=response.error, attention=_returned_another_way(refund))
+        attention = _returned_another_way(refund)
+        return refund_mark_failed(
+            refund=refund, reason=response.error, attention=attention, reference=response.reference
+        )
     return refund_mark_failed(refund=refund, reason=response.error or "The refund failed.")
 
 
@@ -525,6 +528,8 @@ def card_webhook_apply(*, payload: bytes, signature: str, notification) -> str:
     seen = GatewayNotification.objects.filter(gateway=Gateway.STRIPE, reference=event.id).exclude(pk=notification.pk)
     if seen.filter(outcome__in=[NotificationOutcome.APPLIED, NotificationOutcome.DUPLICATE]).exists():
         return NotificationOutcome.DUPLICATE
+    if event.refund is not None:
+        return _card_refund_update(event.refund, notification)
     if event.type not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
         return NotificationOutcome.IGNORED
     payment = Payment.objects.filter(gateway=Gateway.STRIPE, provider_reference=event.intent_id).first()
@@ -547,3 +552,35 @@ def card_webhook_apply(*, payload: bytes, signature: str, notification) -> str:
         )
     _, outcome = payment_apply_result(payment_id=payment.pk, result=result)
     return outcome
+
+
+def _card_refund_update(update: RefundUpdate, notification) -> str:
+    """
+    A Stripe refund's later news: `succeeded` settles it, `failed` (or `canceled`) marks it failed
+    and flags it for staff, even after it looked settled: the card did not take the money back.
+    Found by its Stripe id, else by the refund id Duka put in its metadata (the create answer may
+    have been lost). The same news twice changes nothing.
+    """
+    refund = OrderRefund.objects.filter(provider_reference=update.id).first()
+    if refund is None and update.refund_id is not None:
+        refund = OrderRefund.objects.filter(pk=update.refund_id, provider_reference="").first()
+    payment = Payment.objects.filter(pk=refund.payment_id, gateway=Gateway.STRIPE).first() if refund else None
+    if refund is None or payment is None or (update.payment_intent not in ("", payment.provider_reference)):
+        notification.note = f"No card refund matches Stripe refund {update.id}."[:255]
+        return NotificationOutcome.UNKNOWN
+    notification.payment = payment
+    notification.note = f"Refund {refund.pk}: {update.status} {update.failure_reason}".strip()[:255]
+    before = (refund.status, refund.provider_reference, refund.failure_reason)
+    if update.status == "succeeded":
+        refund = refund_mark_succeeded(refund=refund, reference=update.id)
+    elif update.status in ("failed", "canceled"):
+        reason = f"Stripe could not refund the card ({update.failure_reason or update.status})."
+        if refund.status != RefundStatus.FAILED or refund.failure_reason != reason:
+            refund = refund_mark_failed(
+                refund=refund, reason=reason, attention=_returned_another_way(refund), reopen=True, reference=update.id
+            )
+    elif refund.status == RefundStatus.PENDING and not refund.provider_reference:
+        refund = refund_mark_sent(refund=refund, reference=update.id)
+    payment_refunds_settle(payment_id=payment.pk)
+    changed = (refund.status, refund.provider_reference, refund.failure_reason) != before
+    return NotificationOutcome.APPLIED if changed else NotificationOutcome.DUPLICATE

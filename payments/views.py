@@ -321,7 +321,7 @@ class CardWebhookView(APIView):
         except InvalidWebhook as error:
             _close(notification, NotificationOutcome.REJECTED, str(error))
             raise ParseError(f"Webhook refused: {error}") from error
-        _close(notification, outcome, "")
+        _close(notification, outcome, notification.note)
         return Response({"received": True})
 
 

@@ -473,7 +473,9 @@ def refund_mark_sent(*, refund: OrderRefund, reference: str) -> OrderRefund:
     return refund
 
 
-def refund_mark_failed(*, refund: OrderRefund, reason: str, attention: str = "", reopen: bool = False) -> OrderRefund:
+def refund_mark_failed(
+    *, refund: OrderRefund, reason: str, attention: str = "", reopen: bool = False, reference: str = ""
+) -> OrderRefund:
     """
     The gateway did not give the money back (or a person must): the refund is flagged so staff act.
     `attention` is what they should do (a refund waiting for a person stays pending when `reason` is
@@ -485,6 +487,7 @@ def refund_mark_failed(*, refund: OrderRefund, reason: str, attention: str = "",
         if refund.status == RefundStatus.SUCCEEDED and not reopen:
             return refund
         refund.status = RefundStatus.FAILED if reason else RefundStatus.PENDING
+        refund.provider_reference = (reference or refund.provider_reference)[:100]
         refund.failure_reason = reason[:255]
         refund.attention = (attention or f"{refund.amount} did not go back: {reason}")[:500]
         refund.completed_at = None

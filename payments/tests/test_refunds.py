@@ -1,7 +1,8 @@
 """
 Where a refund's money goes: back to the payment(s) that paid the order, never to a payment that came
 on top of an already paid order; that extra payment is given back on its own, without touching the
-order's books. Stripe on loopback, webhooks signed as Stripe signs them, Daraja callbacks as Safaricom
+order's books. What Stripe says about a refund later (pending, then failed or succeeded) settles or
+flags it. Stripe on loopback, webhooks signed as Stripe signs them, Daraja callbacks as Safaricom
 sends them.
 """
 
@@ -12,7 +13,7 @@ import pytest
 from django.test import Client
 
 from orders.models import Order, OrderRefund
-from payments.models import Payment, PaymentStatus
+from payments.models import GatewayNotification, Payment, PaymentStatus
 from payments.tests.conftest import (
     CALLBACK_TOKEN,
     card_webhook,
@@ -20,7 +21,9 @@ from payments.tests.conftest import (
     intent_succeeded,
     push_accepted,
     stk_callback,
+    stripe_event,
     token_ok,
+    unreachable_url,
 )
 
 pytestmark = pytest.mark.django_db
@@ -237,3 +240,151 @@ def test_a_reversal_reference_on_a_card_order_is_refused_and_stripe_is_still_the
     order = Order.objects.get(pk=card_order.pk)
     assert (order.payment_status, order.amount_refunded) == ("paid", Decimal("0.00"))
     assert sent_refunds(stripe_fake) == []
+
+
+# --- Stripe's word on a refund, later (charge.refund.updated / refund.updated / refund.failed) -------------
+
+REFUND_ID = "re_3QDukaLater000001"
+
+
+@pytest.fixture
+def card_paid(api, stripe_fake, customer_api, card_order):
+    """The card order paid by one PaymentIntent; returns its payment."""
+    intent_created(stripe_fake, PI_PAID)
+    response = customer_api.post(INTENT, {"order_id": card_order.pk}, format="json")
+    assert card_webhook(api, intent_succeeded(PI_PAID)).status_code == 200
+    stripe_fake.clear()
+    return Payment.objects.get(pk=response.json()["payment_id"])
+
+
+def refund_news(event_type: str, status: str, *, event_id: str, failure_reason=None, own_id=None) -> dict:
+    refund = {"id": REFUND_ID, "object": "refund", "amount": 146000, "currency": "kes", "payment_intent": PI_PAID,
+              "status": status, "failure_reason": failure_reason,
+              "metadata": {"refund_id": str(own_id)} if own_id else {}}  # fmt: skip
+    return stripe_event(event_type, refund, event_id=event_id)
+
+
+def refund_failed_news(event_id: str = "evt_refund_failed_1", event_type: str = "charge.refund.updated") -> dict:
+    return refund_news(event_type, "failed", event_id=event_id, failure_reason="expired_or_canceled_card")
+
+
+def order_flagged(staff_api, order) -> bool:
+    return staff_api.get(f"/api/v1/orders/{order.pk}").json()["needs_attention"]
+
+
+@pytest.fixture
+def refund_pending(card_paid, stripe_fake, staff_api, card_order, django_capture_on_commit_callbacks):
+    """A full refund of the card order that Stripe accepted as `pending`: the bank has the last word."""
+    stripe_refunds(stripe_fake, REFUND_ID, status="pending")
+    assert refund(staff_api, card_order, django_capture_on_commit_callbacks).status_code == 200
+    stripe_fake.clear()
+    return OrderRefund.objects.get(order=card_order)
+
+
+def test_a_refund_stripe_accepts_as_pending_waits_for_its_word_without_flagging_anyone(
+    refund_pending, card_paid, staff_api, card_order
+):
+    assert (refund_pending.status, refund_pending.provider_reference) == ("pending", REFUND_ID)
+    assert refund_pending.attention == ""
+    assert fresh(card_paid).status == PaymentStatus.SUCCEEDED
+    assert order_flagged(staff_api, card_order) is False
+
+
+def test_a_refund_that_fails_after_pending_is_marked_failed_flagged_and_shown_on_needs_attention(
+    api, refund_pending, card_paid, staff_api, browser, card_order
+):
+    response = card_webhook(api, refund_failed_news())
+
+    assert response.status_code == 200
+    failed = fresh(refund_pending)
+    assert failed.status == "failed"
+    assert failed.failure_reason == "Stripe could not refund the card (expired_or_canceled_card)."
+    assert "give it back another way" in failed.attention
+    assert order_flagged(staff_api, card_order) is True
+    page = browser.get("/admin/payments/payment/attention/").text
+    refunds_section = page.split("<h2>Refunds not settled ")[1]
+    assert card_order.number in refunds_section and "give it back another way" in refunds_section
+    notification = GatewayNotification.objects.get(reference="evt_refund_failed_1")
+    assert (notification.outcome, notification.payment_id) == ("applied", card_paid.pk)
+    assert f"Refund {failed.pk}: failed" in notification.note
+
+
+def test_the_same_refund_failure_told_twice_changes_nothing(api, refund_pending):
+    card_webhook(api, refund_failed_news())
+    failed_at = fresh(refund_pending).failure_reason
+
+    replay = card_webhook(api, refund_failed_news())
+    retold = card_webhook(api, refund_failed_news("evt_refund_failed_2", event_type="refund.failed"))
+
+    assert (replay.status_code, retold.status_code) == (200, 200)
+    assert fresh(refund_pending).failure_reason == failed_at
+    outcomes = list(
+        GatewayNotification.objects.filter(gateway="stripe").order_by("id").values_list("outcome", flat=True)
+    )
+    assert outcomes[-3:] == ["applied", "duplicate", "duplicate"]
+
+
+def test_a_later_success_for_a_refund_that_failed_settles_it(api, refund_pending, card_paid, staff_api, card_order):
+    card_webhook(api, refund_failed_news())
+
+    response = card_webhook(api, refund_news("refund.updated", "succeeded", event_id="evt_refund_ok"))
+
+    assert response.status_code == 200
+    settled = fresh(refund_pending)
+    assert (settled.status, settled.failure_reason, settled.attention) == ("succeeded", "", "")
+    assert fresh(card_paid).status == PaymentStatus.REFUNDED
+    assert order_flagged(staff_api, card_order) is False
+
+
+def test_a_refund_that_fails_after_it_succeeded_is_reopened_and_its_payment_is_no_longer_refunded(
+    api, card_paid, stripe_fake, staff_api, card_order, django_capture_on_commit_callbacks
+):
+    stripe_refunds(stripe_fake, REFUND_ID, status="succeeded")
+    refund(staff_api, card_order, django_capture_on_commit_callbacks)
+    assert fresh(card_paid).status == PaymentStatus.REFUNDED
+
+    card_webhook(api, refund_failed_news(event_type="refund.failed"))
+
+    assert OrderRefund.objects.get(order=card_order).status == "failed"
+    assert fresh(card_paid).status == PaymentStatus.SUCCEEDED
+    assert order_flagged(staff_api, card_order) is True
+
+
+def test_a_refund_whose_answer_was_lost_is_settled_by_its_webhook_found_by_metadata(
+    api, card_paid, stripe_fake, settings, staff_api, card_order, django_capture_on_commit_callbacks
+):
+    settings.STRIPE_API_BASE = unreachable_url()
+    refund(staff_api, card_order, django_capture_on_commit_callbacks)
+    unconfirmed = OrderRefund.objects.get(order=card_order)
+    assert (unconfirmed.status, unconfirmed.provider_reference) == ("failed", "")
+
+    card_webhook(api, refund_news("refund.updated", "succeeded", event_id="evt_lost", own_id=unconfirmed.pk))
+
+    settled = fresh(unconfirmed)
+    assert (settled.status, settled.provider_reference) == ("succeeded", REFUND_ID)
+    assert fresh(card_paid).status == PaymentStatus.REFUNDED
+
+
+def test_retrying_a_refund_stripe_failed_asks_stripe_where_it_stands_and_refunds_nothing_twice(
+    api, refund_pending, stripe_fake, browser, django_capture_on_commit_callbacks
+):
+    card_webhook(api, refund_failed_news())
+    stripe_fake.expect_request(f"/v1/refunds/{REFUND_ID}", method="GET").respond_with_json(
+        {"id": REFUND_ID, "object": "refund", "status": "failed", "failure_reason": "expired_or_canceled_card"}
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(
+            "/admin/orders/orderrefund/", {"action": "retry_through_gateway", "_selected_action": [refund_pending.pk]}
+        )
+
+    assert [(r.method, r.path) for r, _ in stripe_fake.log] == [("GET", f"/v1/refunds/{REFUND_ID}")]
+    still = fresh(refund_pending)
+    assert still.status == "failed" and "give it back another way" in still.attention
+
+
+def test_news_of_a_refund_duka_never_made_is_kept_as_unknown(api, card_paid):
+    response = card_webhook(api, refund_failed_news())
+
+    assert response.status_code == 200
+    assert GatewayNotification.objects.get(reference="evt_refund_failed_1").outcome == "unknown"

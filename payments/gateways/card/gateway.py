@@ -11,10 +11,19 @@ import stripe
 from django.conf import settings
 
 from payments.gateways.card.client import StripeApi, StripeCallError, stripe_client
-from payments.gateways.card.webhooks import CardEvent, InvalidWebhook, verified_event
+from payments.gateways.card.webhooks import REFUND_EVENTS, CardEvent, InvalidWebhook, RefundUpdate, verified_event
 from payments.interface import GatewayResponse, PaymentRequest, RefundRequest
 
-__all__ = ["CardEvent", "CardGateway", "InvalidWebhook", "card_configured", "from_minor_units", "minor_units"]
+__all__ = [
+    "REFUND_EVENTS",
+    "CardEvent",
+    "CardGateway",
+    "InvalidWebhook",
+    "RefundUpdate",
+    "card_configured",
+    "from_minor_units",
+    "minor_units",
+]
 
 # Stripe's amounts are integers in the currency's minor unit (https://docs.stripe.com/currencies):
 # cents for most, the unit itself for these, and thousandths (ending in 0) for the three-decimal
