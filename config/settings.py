@@ -306,6 +306,7 @@ PAYMENTS_SIMULATION = env.bool("PAYMENTS_SIMULATION", default=DEBUG)
 # How the orders app reaches its payment provider without importing it (orders/payment_hooks.py).
 ORDERS_AFTER_CHECKOUT = "payments.services.checkout_payment_start"
 ORDERS_REFUND_PROCESSOR = "payments.services.refund_enqueue"
+ORDERS_REFUND_SETTLED = "payments.services.payment_refunds_settle"
 ORDERS_PAID_BY = "payments.selectors.order_paid_by"
 
 # --- CORS -------------------------------------------------------------------------------------

@@ -414,16 +414,12 @@ def refund_through_gateway(*, refund_id: int) -> OrderRefund:
         return refund
     payment = Payment.objects.filter(pk=refund.payment_id).first() if refund.payment_id else None
     if payment is None or (refund.provider_reference and payment.gateway != Gateway.STRIPE):
-        refund = refund_mark_succeeded(refund=refund, reference=refund.provider_reference)
-    else:
-        response = gateway_for(payment.gateway).refund(RefundRequest(
-            payment_id=payment.pk, refund_id=refund.pk, provider_reference=payment.provider_reference,
-            amount=refund.amount, currency=payment.currency, refund_reference=refund.provider_reference,
-        ))  # fmt: skip
-        refund = _refund_answered(refund, payment, response)
-    if payment is not None:
-        payment_refunds_settle(payment_id=payment.pk)
-    return refund
+        return refund_mark_succeeded(refund=refund, reference=refund.provider_reference)
+    response = gateway_for(payment.gateway).refund(RefundRequest(
+        payment_id=payment.pk, refund_id=refund.pk, provider_reference=payment.provider_reference,
+        amount=refund.amount, currency=payment.currency, refund_reference=refund.provider_reference,
+    ))  # fmt: skip
+    return _refund_answered(refund, payment, response)
 
 
 def _refund_answered(refund: OrderRefund, payment: Payment, response: GatewayResponse) -> OrderRefund:
@@ -452,8 +448,9 @@ def _returned_another_way(refund: OrderRefund) -> str:
 
 def payment_refunds_settle(*, payment_id: int) -> Payment:
     """
-    A payment is `refunded` once its refunds that went through give back all it took, and
-    `succeeded` again if one of them failed after all; an extra payment given back loses its flag.
+    `ORDERS_REFUND_SETTLED`: a payment is `refunded` once its refunds that went through give back
+    all it took, and `succeeded` again if one of them failed after all; an extra payment given back
+    loses its flag.
     """
     with transaction.atomic():
         payment = _locked(payment_id)
@@ -581,6 +578,5 @@ def _card_refund_update(update: RefundUpdate, notification) -> str:
             )
     elif refund.status == RefundStatus.PENDING and not refund.provider_reference:
         refund = refund_mark_sent(refund=refund, reference=update.id)
-    payment_refunds_settle(payment_id=payment.pk)
     changed = (refund.status, refund.provider_reference, refund.failure_reason) != before
     return NotificationOutcome.APPLIED if changed else NotificationOutcome.DUPLICATE

@@ -458,6 +458,7 @@ def refund_mark_succeeded(*, refund: OrderRefund, reference: str = "") -> OrderR
             refund.failure_reason = refund.attention = ""
             refund.completed_at = timezone.now()
             refund.save()
+            payment_hooks.refund_settled(refund=refund)
     return refund
 
 
@@ -486,12 +487,15 @@ def refund_mark_failed(
         refund = _locked_refund(refund)
         if refund.status == RefundStatus.SUCCEEDED and not reopen:
             return refund
+        undone = refund.status == RefundStatus.SUCCEEDED
         refund.status = RefundStatus.FAILED if reason else RefundStatus.PENDING
         refund.provider_reference = (reference or refund.provider_reference)[:100]
         refund.failure_reason = reason[:255]
         refund.attention = (attention or f"{refund.amount} did not go back: {reason}")[:500]
         refund.completed_at = None
         refund.save()
+        if undone:
+            payment_hooks.refund_settled(refund=refund)
     return refund
 
 

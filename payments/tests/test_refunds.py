@@ -178,6 +178,27 @@ def test_cancelling_an_order_paid_twice_by_mpesa_asks_for_the_reversal_of_the_re
     assert "Payment QKPAIDIT01" in page and "Payment QKONTOP002" not in page
 
 
+def test_recording_an_mpesa_reversal_by_hand_marks_the_payment_refunded(
+    api, daraja, place, phone, staff_api, browser, django_capture_on_commit_callbacks
+):
+    token_ok(daraja)
+    push_accepted(daraja, "ws_CO_paid")
+    from payments.services import mpesa_push
+
+    payment = mpesa_push(order=place((phone, 1)), phone="0712345678")
+    body = json.dumps(stk_callback("ws_CO_paid", amount=1460, receipt="QKPAIDIT01"))
+    api.generic("POST", f"/api/v1/payments/callbacks/stk/{CALLBACK_TOKEN}", body, content_type="application/json")
+    refund(staff_api, payment.order, django_capture_on_commit_callbacks)
+    waiting = OrderRefund.objects.get(order=payment.order)
+    assert (waiting.status, fresh(payment).status) == ("pending", PaymentStatus.SUCCEEDED)
+
+    browser.post("/admin/orders/orderrefund/",
+                 {"action": "record_reversal", "reference": "RVS1460", "_selected_action": [waiting.pk]})  # fmt: skip
+
+    assert (fresh(waiting).status, fresh(waiting).provider_reference) == ("succeeded", "RVS1460")
+    assert fresh(payment).status == PaymentStatus.REFUNDED
+
+
 # --- The extra payment is refunded as such ------------------------------------------------------------
 
 
