@@ -257,7 +257,7 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
         "RoleEnum": "accounts.models.Role.choices",
         "OrderStatusEnum": "orders.models.OrderStatus.choices",
-        "OrderPaymentStatusEnum": "orders.models.PaymentStatus.choices",
+        "OrderPaymentStatusEnum": "orders.models.OrderPaymentStatus.choices",
         "PaymentStatusEnum": "payments.models.PaymentStatus.choices",
         "RefundStatusEnum": "orders.models.RefundStatus.choices",
     },

@@ -2,13 +2,13 @@ from django_filters import rest_framework as filters
 
 from core.dates import store_day_end_exclusive, store_day_start
 from core.models import PaymentMethod
-from orders.models import Order, OrderStatus, PaymentStatus
+from orders.models import Order, OrderStatus, OrderPaymentStatus
 from orders.selectors import order_flagged, order_search
 
 
 class OrderFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=OrderStatus.choices)
-    payment_status = filters.ChoiceFilter(choices=PaymentStatus.choices)
+    payment_status = filters.ChoiceFilter(choices=OrderPaymentStatus.choices)
     payment_method = filters.ChoiceFilter(choices=PaymentMethod.choices)
     needs_attention = filters.BooleanFilter(
         method="filter_needs_attention", help_text="Flagged for staff: the order itself, or one of its refunds."

@@ -19,7 +19,7 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
-class PaymentStatus(models.TextChoices):
+class OrderPaymentStatus(models.TextChoices):
     UNPAID = "unpaid", "Unpaid"
     PENDING = "pending", "Pending"
     PAID = "paid", "Paid"
@@ -43,7 +43,7 @@ class Order(models.Model):
     phone = models.CharField(max_length=16, blank=True)
     status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True)
     payment_status = models.CharField(
-        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, db_index=True
+        max_length=20, choices=OrderPaymentStatus.choices, default=OrderPaymentStatus.UNPAID, db_index=True
     )
     payment_method = models.CharField(max_length=8, choices=PaymentMethod.choices)
     stock_state = models.CharField(max_length=10, choices=StockState.choices, default=StockState.RESERVED)

@@ -9,11 +9,10 @@ problem is handled. One page gathers everything that waits for a person.
 import json
 import re
 from collections import Counter
-from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,17 +23,15 @@ from rest_framework.exceptions import APIException
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, StoreTimeAdmin, problem_text, rendered, store_time_zone
 from core.phones import InvalidPhoneNumber, normalize_phone
-from orders.models import Order, OrderRefund, RefundStatus
-from payments import services
-from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
+from orders.models import Order, OrderRefund
+from payments import selectors, services
+from payments.models import GatewayKind, GatewayNotification, Payment, PaymentStatus
+from payments.selectors import TROUBLING_OUTCOMES, TROUBLING_WINDOW, UNSETTLED_REFUNDS
 
 EDITABLE_FIELDS = ("needs_attention", "attention_reason")
 # Each check waits for Daraja (up to MPESA_READ_TIMEOUT): a few per click keep the page inside the
 # server's request timeout; `mpesa_reconcile` sweeps the rest in the background anyway.
 MAX_CHECKS_PER_RUN = 10
-# Callbacks nobody could match, read or trust, recent enough that someone can still act on them.
-TROUBLING_OUTCOMES = (NotificationOutcome.UNKNOWN, NotificationOutcome.MALFORMED, NotificationOutcome.FLAGGED)
-TROUBLING_WINDOW = timedelta(days=30)
 ROWS_PER_SECTION = 100  # the section's full list is linked beyond this
 HIDDEN = "[hidden]"
 # Stripe's webhook bodies carry the PaymentIntent's client secret, which lets its holder confirm the card.
@@ -167,7 +164,7 @@ class PaymentAdmin(StoreTimeAdmin):
     @staticmethod
     def _not_checkable(payment: Payment) -> str:
         """Why this payment is not for M-Pesa's STK query, or "" when it is."""
-        if payment.gateway != Gateway.MPESA:
+        if payment.gateway != GatewayKind.MPESA:
             return f"a {payment.get_gateway_display()} payment"
         if payment.status != PaymentStatus.PENDING:
             return payment.get_status_display().lower()
@@ -220,29 +217,14 @@ class PaymentAdmin(StoreTimeAdmin):
 
     # --- Extra payments -------------------------------------------------------------------------
 
-    @staticmethod
-    def _not_extra_refundable(payment: Payment) -> str:
-        """Why this payment is not an extra one to give back, or "" when it is."""
-        if not payment.extra:
-            return "it paid the order: refund the order instead"
-        if payment.status != PaymentStatus.SUCCEEDED or payment.has_refunds:
-            return "refunded already, or being refunded"
-        return ""
-
     @admin.action(description="Refund extra payments (paid on top of a paid order)", permissions=["change"])
     def refund_extra_payments(self, request, queryset):
         """Give each extra payment back through its own gateway; the order's books stay as they are."""
         refunds, skipped = [], []
-        payments = queryset.select_related("order").annotate(has_refunds=Exists(
-            OrderRefund.objects.filter(payment_id=OuterRef("pk"))
-        )).order_by("pk")  # fmt: skip
-        for payment in payments:
-            if reason := self._not_extra_refundable(payment):
-                skipped.append(f"{payment.pk} ({reason})")
-                continue
+        for payment in queryset.select_related("order").order_by("pk"):
             try:
                 refunds.append(services.payment_refund_extra(payment=payment, actor=request.user))
-            except APIException as error:
+            except APIException as error:  # PaymentNotExtra: it paid its order, or is refunded already
                 skipped.append(f"{payment.pk} ({problem_text(error)})")
         if refunds:
             text = f"{len(refunds)} extra payment{pluralize(len(refunds))} sent back through the gateway"
@@ -334,7 +316,7 @@ class FlaggedPayments(AttentionSection):
     columns = ("Payment", "Order", "Amount", "Status", "Why", "Created")
 
     def queryset(self):
-        return Payment.objects.filter(needs_attention=True).select_related("order").order_by("-created_at", "-id")
+        return selectors.payments_flagged()
 
     def cells(self, payment):
         return (payment_link(payment.pk), order_link(payment.order), money(payment.amount, payment.currency),
@@ -354,9 +336,7 @@ class TroublingNotifications(AttentionSection):
         super().__init__(f"{full_list_url}?{urlencode(query)}")
 
     def queryset(self):
-        return GatewayNotification.objects.filter(outcome__in=TROUBLING_OUTCOMES, received_at__gte=self.since).defer(
-            "body", "headers"
-        )
+        return selectors.notifications_troubling(since=self.since)
 
     def cells(self, notification):
         url = reverse("admin:payments_gatewaynotification_change", args=[notification.pk])
@@ -373,7 +353,7 @@ class FlaggedOrders(AttentionSection):
     columns = ("Order", "Status", "Payment", "Total", "Why", "Placed")
 
     def queryset(self):
-        return Order.objects.filter(needs_attention=True).order_by("-created_at", "-id")
+        return selectors.orders_flagged()
 
     def cells(self, order):
         return (order_link(order), order.get_status_display(), order.get_payment_status_display(),
@@ -389,16 +369,11 @@ class OpenRefunds(AttentionSection):
     columns = ("Recorded", "Order", "Amount", "Status", "What to do")
 
     def __init__(self, full_list_url: str):
-        open_statuses = f"{RefundStatus.PENDING},{RefundStatus.FAILED}"
-        super().__init__(f"{full_list_url}?{urlencode({'status__in': open_statuses})}")
+        super().__init__(f"{full_list_url}?{urlencode({'status__in': ','.join(UNSETTLED_REFUNDS)})}")
         self.refunds_url = full_list_url
 
     def queryset(self):
-        return (
-            OrderRefund.objects.filter(status__in=[RefundStatus.PENDING, RefundStatus.FAILED])
-            .select_related("order")
-            .order_by("-created_at", "-id")
-        )
+        return selectors.refunds_unsettled()
 
     def cells(self, refund):
         refunds_of_order = f"{self.refunds_url}?{urlencode({'q': refund.order.number})}"

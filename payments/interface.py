@@ -66,7 +66,7 @@ class PaymentResult:
     phone: str = ""
 
 
-class Gateway(Protocol):
+class PaymentGateway(Protocol):
     def start(self, request: PaymentRequest) -> GatewayResponse: ...
 
     def refund(self, request: RefundRequest) -> GatewayResponse: ...

@@ -14,7 +14,7 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
-class Gateway(models.TextChoices):
+class GatewayKind(models.TextChoices):
     MPESA = "mpesa", "M-Pesa (Daraja)"
     STRIPE = "stripe", "Stripe"
     CASH = "cash", "Cash"
@@ -32,7 +32,7 @@ class Payment(models.Model):
     # The repairs app depends on payments, not the reverse: a repair is referenced by id.
     repair_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     method = models.CharField(max_length=8, choices=PaymentMethod.choices)
-    gateway = models.CharField(max_length=10, choices=Gateway.choices)
+    gateway = models.CharField(max_length=10, choices=GatewayKind.choices)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     status = models.CharField(
@@ -98,7 +98,7 @@ class GatewayNotification(models.Model):
     Safaricom or Stripe sent, from where, and what Duka did with it.
     """
 
-    gateway = models.CharField(max_length=10, choices=Gateway.choices)
+    gateway = models.CharField(max_length=10, choices=GatewayKind.choices)
     body = models.TextField()
     headers = models.JSONField(default=dict)
     source_ip = models.GenericIPAddressField(null=True, blank=True)

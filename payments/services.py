@@ -40,7 +40,7 @@ from payments.gateways import gateway_for
 from payments.gateways.card.gateway import CardGateway, RefundUpdate, card_configured, from_minor_units
 from payments.gateways.mpesa.gateway import MAX_AMOUNT, MIN_AMOUNT, MpesaGateway, mpesa_amount, mpesa_configured
 from payments.interface import GatewayResponse, PaymentRequest, PaymentResult, RefundRequest
-from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
+from payments.models import GatewayKind, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
 
 logger = logging.getLogger("payments")
 
@@ -62,9 +62,9 @@ def _actor(user):
 
 def _mpesa_gateway_kind() -> str:
     if mpesa_configured():
-        return Gateway.MPESA
+        return GatewayKind.MPESA
     if settings.PAYMENTS_SIMULATION:
-        return Gateway.SIMULATED  # `payments/{id}/simulate` then plays Safaricom's part
+        return GatewayKind.SIMULATED  # `payments/{id}/simulate` then plays Safaricom's part
     raise PaymentMethodUnavailable("M-Pesa is not set up on this shop (MPESA_* settings).")
 
 
@@ -276,7 +276,11 @@ def payment_refresh(*, payment: Payment, actor=None) -> Payment:
     must not turn a short payment into a full one. The flag is read again under the row's lock once
     the answer is in: a short callback may have landed while the query was out.
     """
-    if payment.status != PaymentStatus.PENDING or payment.gateway != Gateway.MPESA or not payment.checkout_request_id:
+    if (
+        payment.status != PaymentStatus.PENDING
+        or payment.gateway != GatewayKind.MPESA
+        or not payment.checkout_request_id
+    ):
         return payment
     if payment.needs_attention:
         return payment
@@ -301,7 +305,7 @@ def mpesa_reconcile(*, older_than_seconds: int = 60, limit: int = 200) -> dict[s
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
     pending = list(
         Payment.objects.filter(
-            status=PaymentStatus.PENDING, gateway=Gateway.MPESA, needs_attention=False, created_at__lt=cutoff
+            status=PaymentStatus.PENDING, gateway=GatewayKind.MPESA, needs_attention=False, created_at__lt=cutoff
         )
         .exclude(checkout_request_id="")
         .order_by("created_at")[:limit]
@@ -345,7 +349,7 @@ def cash_record(*, order: Order, amount: Decimal, actor) -> Payment:
         payment = Payment.objects.create(
             order=order,
             method=PaymentMethod.COD,
-            gateway=Gateway.CASH,
+            gateway=GatewayKind.CASH,
             amount=amount,
             currency=order.currency,
             status=PaymentStatus.SUCCEEDED,
@@ -413,7 +417,7 @@ def refund_through_gateway(*, refund_id: int) -> OrderRefund:
     if refund.status == RefundStatus.SUCCEEDED:
         return refund
     payment = Payment.objects.filter(pk=refund.payment_id).first() if refund.payment_id else None
-    if payment is None or (refund.provider_reference and payment.gateway != Gateway.STRIPE):
+    if payment is None or (refund.provider_reference and payment.gateway != GatewayKind.STRIPE):
         return refund_mark_succeeded(refund=refund, reference=refund.provider_reference)
     response = gateway_for(payment.gateway).refund(RefundRequest(
         payment_id=payment.pk, refund_id=refund.pk, provider_reference=payment.provider_reference,
@@ -476,9 +480,9 @@ def payment_refund_extra(*, payment: Payment, actor, reason: str = "") -> OrderR
     with transaction.atomic():
         payment = _locked(payment.pk)
         if not payment.extra or payment.order_id is None:
-            raise PaymentNotExtra("This payment paid its order: refund the order instead.")
+            raise PaymentNotExtra("It paid its order: refund the order instead.")
         if payment.status != PaymentStatus.SUCCEEDED or OrderRefund.objects.filter(payment_id=payment.pk).exists():
-            raise PaymentNotExtra("This payment is being refunded or was refunded already.")
+            raise PaymentNotExtra("It is being refunded, or was refunded already.")
         reason = reason or f"Paid on top of an already paid order (payment {payment.pk})"
         return refund_extra_record(
             order=payment.order, payment_id=payment.pk, amount=payment.amount, reason=reason, actor=actor
@@ -504,7 +508,7 @@ def card_payment_create(*, order: Order) -> Payment:
     return Payment.objects.create(
         order=order,
         method=PaymentMethod.CARD,
-        gateway=Gateway.STRIPE if card_configured() else Gateway.SIMULATED,
+        gateway=GatewayKind.STRIPE if card_configured() else GatewayKind.SIMULATED,
         amount=order.total - order.amount_paid,
         currency=order.currency,
     )
@@ -522,14 +526,16 @@ def card_webhook_apply(*, payload: bytes, signature: str, notification) -> str:
     """
     event = CardGateway().parse_webhook(payload=payload, signature=signature)
     notification.reference = event.id[:100]
-    seen = GatewayNotification.objects.filter(gateway=Gateway.STRIPE, reference=event.id).exclude(pk=notification.pk)
+    seen = GatewayNotification.objects.filter(gateway=GatewayKind.STRIPE, reference=event.id).exclude(
+        pk=notification.pk
+    )
     if seen.filter(outcome__in=[NotificationOutcome.APPLIED, NotificationOutcome.DUPLICATE]).exists():
         return NotificationOutcome.DUPLICATE
     if event.refund is not None:
         return _card_refund_update(event.refund, notification)
     if event.type not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
         return NotificationOutcome.IGNORED
-    payment = Payment.objects.filter(gateway=Gateway.STRIPE, provider_reference=event.intent_id).first()
+    payment = Payment.objects.filter(gateway=GatewayKind.STRIPE, provider_reference=event.intent_id).first()
     if payment is None:
         return NotificationOutcome.UNKNOWN
     notification.payment = payment
@@ -561,7 +567,7 @@ def _card_refund_update(update: RefundUpdate, notification) -> str:
     refund = OrderRefund.objects.filter(provider_reference=update.id).first()
     if refund is None and update.refund_id is not None:
         refund = OrderRefund.objects.filter(pk=update.refund_id, provider_reference="").first()
-    payment = Payment.objects.filter(pk=refund.payment_id, gateway=Gateway.STRIPE).first() if refund else None
+    payment = Payment.objects.filter(pk=refund.payment_id, gateway=GatewayKind.STRIPE).first() if refund else None
     if refund is None or payment is None or (update.payment_intent not in ("", payment.provider_reference)):
         notification.note = f"No card refund matches Stripe refund {update.id}."[:255]
         return NotificationOutcome.UNKNOWN

@@ -1,6 +1,4 @@
 import hmac
-import ipaddress
-import logging
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -13,7 +11,6 @@ from rest_framework.exceptions import ErrorDetail, NotFound, ParseError, Permiss
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsStaffRole
@@ -23,11 +20,9 @@ from core.openapi import conflict
 from orders.models import Order
 from orders.selectors import order_list
 from orders.serializers import OrderSerializer
-from payments import services
+from payments import notifications, services
 from payments.exceptions import GatewayError
-from payments.gateways.card.gateway import InvalidWebhook
-from payments.gateways.mpesa.callbacks import MalformedCallback, apply_stk_callback
-from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
+from payments.models import Payment, PaymentStatus
 from payments.serializers import (
     CallbackAnswerSerializer,
     CardIntentResponseSerializer,
@@ -38,8 +33,6 @@ from payments.serializers import (
     StkPushSerializer,
 )
 
-logger = logging.getLogger("payments")
-
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -47,7 +40,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     required=False,
     description="A repeat with the same key returns the payment the first request started.",
 )
-MAX_STORED_BODY = 64 * 1024
 
 
 def _order_of(request, order_id: int) -> Order:
@@ -56,14 +48,6 @@ def _order_of(request, order_id: int) -> Order:
     if order is None:
         raise ValidationError({"order_id": [ErrorDetail("You have no order with this id.", code="does_not_exist")]})
     return order
-
-
-def _client_ip(request) -> str | None:
-    ident = BaseThrottle().get_ident(request)  # honours DJANGO_NUM_PROXIES like the throttles do
-    try:
-        return str(ipaddress.ip_address(ident.strip()))
-    except ValueError:
-        return None
 
 
 @contextmanager
@@ -182,41 +166,6 @@ class RawBodyParser(BaseParser):
         return body
 
 
-def _allowed(ip: str | None) -> bool:
-    allowed = settings.MPESA_CALLBACK_ALLOWED_IPS
-    if not allowed:
-        return True
-    if ip is None:
-        return False
-    address = ipaddress.ip_address(ip)
-    for entry in allowed:
-        try:
-            if address in ipaddress.ip_network(entry.strip(), strict=False):
-                return True
-        except ValueError:
-            logger.error(
-                "MPESA_CALLBACK_ALLOWED_IPS has an entry that is not an address or network", extra={"entry": entry}
-            )
-    return False
-
-
-def _kept_headers(request) -> dict:
-    names = ("Content-Type", "Content-Length", "User-Agent", "X-Forwarded-For", "Stripe-Signature")
-    return {name: request.headers[name][:500] for name in names if name in request.headers}
-
-
-def _stored_raw(request, *, gateway: str) -> tuple[bytes, GatewayNotification]:
-    """Keep what a gateway sent, as received, before anything reads it."""
-    raw: bytes = request.data if isinstance(request.data, bytes) else b""
-    notification = GatewayNotification.objects.create(
-        gateway=gateway,
-        body=raw[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
-        headers=_kept_headers(request),
-        source_ip=_client_ip(request),
-    )
-    return raw, notification
-
-
 class StkCallbackView(APIView):
     """Safaricom calls this; it has no account, so the secret is in the path and the answer is quick."""
 
@@ -238,24 +187,8 @@ class StkCallbackView(APIView):
     def post(self, request, token: str):
         if not hmac.compare_digest(token.encode(), settings.MPESA_CALLBACK_TOKEN.encode()):
             raise NotFound()
-        raw, notification = _stored_raw(request, gateway=Gateway.MPESA)
-        ip = notification.source_ip
-        if not _allowed(ip):
-            _close(notification, NotificationOutcome.REJECTED, f"{ip} is not in MPESA_CALLBACK_ALLOWED_IPS")
-            raise PermissionDenied("This address may not send callbacks.")
-        try:
-            outcome = apply_stk_callback(raw=raw, notification=notification)
-        except MalformedCallback as error:
-            _close(notification, NotificationOutcome.MALFORMED, str(error))
-            raise ParseError(f"Not a Daraja STK callback: {error}") from error
-        _close(notification, outcome, notification.note)
+        notifications.stk_callback_receive(received=notifications.received_from(request))
         return Response({"ResultCode": 0, "ResultDesc": "Accepted"})
-
-
-def _close(notification: GatewayNotification, outcome: str, note: str) -> None:
-    notification.outcome = outcome
-    notification.note = note[:255]
-    notification.save()
 
 
 class CardIntentView(APIView):
@@ -313,15 +246,9 @@ class CardWebhookView(APIView):
         },
     )
     def post(self, request):
-        raw, notification = _stored_raw(request, gateway=Gateway.STRIPE)
-        try:
-            outcome = services.card_webhook_apply(
-                payload=raw, signature=request.headers.get("Stripe-Signature", ""), notification=notification
-            )
-        except InvalidWebhook as error:
-            _close(notification, NotificationOutcome.REJECTED, str(error))
-            raise ParseError(f"Webhook refused: {error}") from error
-        _close(notification, outcome, notification.note)
+        notifications.card_webhook_receive(
+            received=notifications.received_from(request), signature=request.headers.get("Stripe-Signature", "")
+        )
         return Response({"received": True})
 
 

@@ -32,7 +32,7 @@ from orders.models import (
     OrderRefund,
     OrderStatus,
     OrderStatusEvent,
-    PaymentStatus,
+    OrderPaymentStatus,
     RefundStatus,
     StockState,
 )
@@ -58,7 +58,7 @@ CASH_ONLY = frozenset({(S.PENDING, S.PROCESSING), (S.PENDING, S.REFUNDED)})
 STAFF_TARGETS = frozenset({S.PROCESSING, S.SHIPPED, S.DELIVERED, S.CANCELLED})
 CUSTOMER_CANCELLABLE = frozenset({S.PENDING, S.PAID})
 FLAG_SEPARATOR = " | "  # between the reasons of an order flagged more than once
-MONEY_RECEIVED = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED})
+MONEY_RECEIVED = frozenset({OrderPaymentStatus.PAID, OrderPaymentStatus.PARTIALLY_REFUNDED, OrderPaymentStatus.REFUNDED})
 
 
 def allowed_moves(order: Order) -> list[str]:
@@ -225,7 +225,7 @@ def order_payment_started(*, order: Order) -> Order:
     with transaction.atomic():
         order = _locked(order)
         order_assert_payable(order=order)
-        order.payment_status = PaymentStatus.PENDING
+        order.payment_status = OrderPaymentStatus.PENDING
         order.save(update_fields=["payment_status", "updated_at"])
     return order
 
@@ -240,7 +240,7 @@ def order_mark_paid(*, order: Order, amount: Decimal, reference: str = "", actor
         order = _locked(order)
         if order.payment_status in MONEY_RECEIVED:
             return order
-        order.payment_status = PaymentStatus.PAID
+        order.payment_status = OrderPaymentStatus.PAID
         order.amount_paid = F("amount_paid") + amount
         order.paid_at = timezone.now()
         if order.status in (S.CANCELLED, S.REFUNDED):
@@ -264,7 +264,7 @@ def order_mark_payment_failed(*, order: Order, reason: str, actor=None) -> Order
     with transaction.atomic():
         order = _locked(order)
         if order.status == S.PENDING and order.payment_status not in MONEY_RECEIVED:
-            order.payment_status = PaymentStatus.FAILED
+            order.payment_status = OrderPaymentStatus.FAILED
             order.save(update_fields=["payment_status", "updated_at"])
     return order
 
@@ -324,7 +324,7 @@ def reservations_expire(*, now: datetime | None = None, batch: int = 500) -> int
                 continue
             order_transition(
                 order=order, to=S.FAILED, note="Not paid in time; the items were released.",
-                changes={"payment_status": PaymentStatus.FAILED},
+                changes={"payment_status": OrderPaymentStatus.FAILED},
             )  # fmt: skip
             expired += 1
     return expired
@@ -353,7 +353,7 @@ def order_refund(
     """
     with transaction.atomic():
         order = _locked(order)
-        if order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        if order.payment_status not in (OrderPaymentStatus.PAID, OrderPaymentStatus.PARTIALLY_REFUNDED):
             raise RefundNotAllowed(f"Nothing was paid on this order (payment {order.payment_status}).")
         left = order.refundable_amount
         if left <= 0:
@@ -379,7 +379,7 @@ def order_refund(
             payment_hooks.refund_process_on_commit(refund=refund)
         fully = amount == left
         order.amount_refunded += amount
-        order.payment_status = PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
+        order.payment_status = OrderPaymentStatus.REFUNDED if fully else OrderPaymentStatus.PARTIALLY_REFUNDED
         order.save()
         User.objects.filter(pk=order.user_id).update(
             total_spent=Greatest(F("total_spent") - amount, Value(Decimal("0.00"))),

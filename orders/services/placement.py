@@ -28,7 +28,7 @@ from core.models import PaymentMethod
 from core.store import StoreConfig, store_config
 from orders import events, notifications
 from orders.exceptions import CartEmpty, PaymentMethodUnavailable
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusEvent, PaymentStatus, StockState
+from orders.models import Order, OrderLine, OrderStatus, OrderStatusEvent, OrderPaymentStatus, StockState
 from orders.services.lifecycle import order_mark_paid
 from orders.services.numbers import order_number_new
 
@@ -158,7 +158,7 @@ def _create(
         "email": user.email,
         "phone": phone or address.get("phone") or user.phone,
         "payment_method": payment_method,
-        "payment_status": PaymentStatus.UNPAID,
+        "payment_status": OrderPaymentStatus.UNPAID,
         "stock_state": StockState.RESERVED,
         "subtotal": priced.subtotal,
         "discount_total": priced.discount_total,

@@ -11,7 +11,7 @@ from accounts.tests.factories import UserFactory
 from core.testing import authenticated_client, error_codes
 from orders.models import Order, OrderRefund
 from orders.services.lifecycle import order_cancel, order_mark_paid
-from payments.models import Gateway, GatewayNotification, Payment, PaymentStatus
+from payments.models import GatewayKind, GatewayNotification, Payment, PaymentStatus
 from payments.tests.conftest import (
     card_webhook,
     intent_created,
@@ -77,7 +77,7 @@ def test_an_intent_for_the_order_total_hands_back_the_client_secret(stripe_fake,
     assert (sent["amount"], sent["currency"]) == ("146000", "kes")
     assert (sent["metadata[order_number]"], sent["metadata[payment_id]"]) == (order.number, str(body["payment_id"]))
     payment = Payment.objects.get(pk=body["payment_id"])
-    assert (payment.status, payment.gateway, payment.provider_reference) == ("pending", Gateway.STRIPE, PI)
+    assert (payment.status, payment.gateway, payment.provider_reference) == ("pending", GatewayKind.STRIPE, PI)
     assert payment.amount == Decimal("1460.00")
     assert fresh(order).payment_status == "pending"
     assert stock(phone) == (5, 1)
@@ -201,7 +201,7 @@ def test_a_signed_success_pays_the_order_and_sells_its_stock(api, started, order
     assert stock(phone) == (4, 0)
     customer.refresh_from_db()
     assert customer.orders_count == 1
-    note = GatewayNotification.objects.get(gateway=Gateway.STRIPE)
+    note = GatewayNotification.objects.get(gateway=GatewayKind.STRIPE)
     assert (note.outcome, note.reference, note.payment_id) == ("applied", "evt_succeeded_1", started.pk)
 
 

@@ -15,7 +15,7 @@ from core.models import Event, EventType
 from core.testing import authenticated_client, error_attrs, error_codes
 from orders.models import Order, OrderStatus
 from orders.services.lifecycle import reservations_expire
-from payments.models import Gateway, GatewayNotification, Payment, PaymentStatus
+from payments.models import GatewayKind, GatewayNotification, Payment, PaymentStatus
 from payments.tests.conftest import CALLBACK_TOKEN, push_accepted, stk_callback, token_ok
 
 pytestmark = pytest.mark.django_db
@@ -612,7 +612,7 @@ def test_without_daraja_the_simulator_plays_safaricom(simulated, customer_api, a
     assert response.json()["status"] == "succeeded"
     assert response.json()["provider_reference"].startswith("SIM")
     assert Order.objects.get(pk=order["id"]).status == OrderStatus.PAID
-    assert Payment.objects.get().gateway == Gateway.SIMULATED
+    assert Payment.objects.get().gateway == GatewayKind.SIMULATED
 
 
 def test_a_simulated_failure_leaves_the_order_payable(simulated, customer_api, place, phone):

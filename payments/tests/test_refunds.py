@@ -237,8 +237,8 @@ def test_only_an_extra_payment_can_be_refunded_as_extra_and_only_once(
         second = browser.post("/admin/payments/payment/", action, follow=True).text
 
     assert sent_refunds(stripe_fake) == [(PI_EXTRA, "146000")]
-    assert f"{paying.pk} (it paid the order" in first
-    assert f"{extra.pk} (refunded already" in second
+    assert f"{paying.pk} (It paid its order: refund the order instead.)" in first
+    assert f"{extra.pk} (It is being refunded, or was refunded already.)" in second
     assert OrderRefund.objects.count() == 1
 
 
