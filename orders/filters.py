@@ -2,7 +2,7 @@ from django_filters import rest_framework as filters
 
 from core.dates import store_day_end_exclusive, store_day_start
 from core.models import PaymentMethod
-from orders.models import Order, OrderStatus, OrderPaymentStatus
+from orders.models import Order, OrderPaymentStatus, OrderStatus
 from orders.selectors import order_flagged, order_search
 
 

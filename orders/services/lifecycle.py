@@ -29,10 +29,10 @@ from orders.exceptions import AlreadyPaid, InvalidTransition, OrderNotPayable, R
 from orders.models import (
     Order,
     OrderLine,
+    OrderPaymentStatus,
     OrderRefund,
     OrderStatus,
     OrderStatusEvent,
-    OrderPaymentStatus,
     RefundStatus,
     StockState,
 )
@@ -58,7 +58,9 @@ CASH_ONLY = frozenset({(S.PENDING, S.PROCESSING), (S.PENDING, S.REFUNDED)})
 STAFF_TARGETS = frozenset({S.PROCESSING, S.SHIPPED, S.DELIVERED, S.CANCELLED})
 CUSTOMER_CANCELLABLE = frozenset({S.PENDING, S.PAID})
 FLAG_SEPARATOR = " | "  # between the reasons of an order flagged more than once
-MONEY_RECEIVED = frozenset({OrderPaymentStatus.PAID, OrderPaymentStatus.PARTIALLY_REFUNDED, OrderPaymentStatus.REFUNDED})
+MONEY_RECEIVED = frozenset(
+    {OrderPaymentStatus.PAID, OrderPaymentStatus.PARTIALLY_REFUNDED, OrderPaymentStatus.REFUNDED}
+)
 
 
 def allowed_moves(order: Order) -> list[str]:
@@ -448,14 +450,19 @@ def _locked_refund(refund: OrderRefund) -> OrderRefund:
     return OrderRefund.objects.select_for_update().get(pk=refund.pk)
 
 
+def _refund_state(refund: OrderRefund, *, status: str, reference: str, failure: str = "", attention: str = "") -> None:
+    refund.status = status
+    refund.provider_reference = (reference or refund.provider_reference)[:100]
+    refund.failure_reason = failure[:255]
+    refund.attention = attention[:500]
+
+
 def refund_mark_succeeded(*, refund: OrderRefund, reference: str = "") -> OrderRefund:
     """The money went back (the gateway confirmed, or staff made the M-Pesa reversal); idempotent, unflags it."""
     with transaction.atomic():
         refund = _locked_refund(refund)
         if refund.status != RefundStatus.SUCCEEDED:
-            refund.status = RefundStatus.SUCCEEDED
-            refund.provider_reference = (reference or refund.provider_reference)[:100]
-            refund.failure_reason = refund.attention = ""
+            _refund_state(refund, status=RefundStatus.SUCCEEDED, reference=reference)
             refund.completed_at = timezone.now()
             refund.save()
             payment_hooks.refund_settled(refund=refund)
@@ -467,9 +474,7 @@ def refund_mark_sent(*, refund: OrderRefund, reference: str) -> OrderRefund:
     with transaction.atomic():
         refund = _locked_refund(refund)
         if refund.status != RefundStatus.SUCCEEDED:
-            refund.status = RefundStatus.PENDING
-            refund.provider_reference = (reference or refund.provider_reference)[:100]
-            refund.failure_reason = refund.attention = ""
+            _refund_state(refund, status=RefundStatus.PENDING, reference=reference)
             refund.save()
     return refund
 
@@ -488,10 +493,8 @@ def refund_mark_failed(
         if refund.status == RefundStatus.SUCCEEDED and not reopen:
             return refund
         undone = refund.status == RefundStatus.SUCCEEDED
-        refund.status = RefundStatus.FAILED if reason else RefundStatus.PENDING
-        refund.provider_reference = (reference or refund.provider_reference)[:100]
-        refund.failure_reason = reason[:255]
-        refund.attention = (attention or f"{refund.amount} did not go back: {reason}")[:500]
+        _refund_state(refund, status=RefundStatus.FAILED if reason else RefundStatus.PENDING, reference=reference,
+                      failure=reason, attention=attention or f"{refund.amount} did not go back: {reason}")  # fmt: skip
         refund.completed_at = None
         refund.save()
         if undone:

@@ -28,7 +28,7 @@ from core.models import PaymentMethod
 from core.store import StoreConfig, store_config
 from orders import events, notifications
 from orders.exceptions import CartEmpty, PaymentMethodUnavailable
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusEvent, OrderPaymentStatus, StockState
+from orders.models import Order, OrderLine, OrderPaymentStatus, OrderStatus, OrderStatusEvent, StockState
 from orders.services.lifecycle import order_mark_paid
 from orders.services.numbers import order_number_new
 

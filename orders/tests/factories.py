@@ -24,7 +24,7 @@ from accounts.tests.factories import UserFactory
 from catalog.models import ProductVariant
 from catalog.tests.factories import VariantFactory
 from core.models import PaymentMethod
-from orders.models import Order, OrderLine, OrderStatus, OrderPaymentStatus, StockState
+from orders.models import Order, OrderLine, OrderPaymentStatus, OrderStatus, StockState
 
 
 class OrderFactory(factory.django.DjangoModelFactory):

@@ -14,7 +14,7 @@ from catalog.models import Product, Review
 from catalog.services.reviews import review_create, review_set_visibility
 from catalog.tests.factories import ProductFactory, VariantFactory, make_category
 from core.testing import error_attrs, error_codes
-from orders.models import OrderStatus, OrderPaymentStatus
+from orders.models import OrderPaymentStatus, OrderStatus
 from orders.purchases import bought_together, customer_bought
 from orders.tests.factories import order_for, paid_order_for
 
