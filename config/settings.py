@@ -272,7 +272,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "accounts.models.Role.choices",
         "PaymentMethodEnum": "core.models.PaymentMethod.choices",
         "OrderStatusEnum": "orders.models.OrderStatus.choices",
-        "OrderPaymentStatusEnum": "orders.models.PaymentStatus.choices",
+        "OrderPaymentStatusEnum": "orders.models.OrderPaymentStatus.choices",
         "PaymentStatusEnum": "payments.models.PaymentStatus.choices",
         "RefundStatusEnum": "orders.models.RefundStatus.choices",
     },
@@ -323,6 +323,8 @@ ORDERS_AFTER_CHECKOUT = "payments.services.checkout_payment_start"
 ORDERS_REFUND_PROCESSOR = "payments.services.refund_enqueue"
 # Which payment methods this server can take (core/store.py asks, for checkout and store/settings).
 PAYMENT_METHODS_AVAILABLE = "payments.availability.methods_available"
+ORDERS_REFUND_SETTLED = "payments.services.payment_refunds_settle"
+ORDERS_PAID_BY = "payments.selectors.order_paid_by"
 
 # --- CORS -------------------------------------------------------------------------------------
 

@@ -88,6 +88,17 @@ def claim_fulfil(*, row: IdempotencyKey, resource_id: int, status: int) -> None:
     IdempotencyKey.objects.filter(pk=row.pk).update(resource_id=resource_id, response_status=status)
 
 
+def claim_release(request, *, scope: str) -> None:
+    """
+    Free the request's key after what it started failed outside its transaction (a gateway refused
+    the payment it created), so a retry with the same key tries again, as one after a rolled-back
+    request does.
+    """
+    claim = claim_from_request(request, scope=scope)
+    if claim is not None:
+        IdempotencyKey.objects.filter(user=request.user, scope=scope, key=claim.key).delete()
+
+
 def idempotency_keys_purge(*, now=None) -> int:
     """Forget keys older than a week: clients retry within minutes, not weeks."""
     cutoff = (now or timezone.now()) - KEEP_FOR

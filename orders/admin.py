@@ -100,7 +100,8 @@ class StatusHistoryInline(ReadOnlyInline):
 
 class RefundInline(ReadOnlyInline):
     model = OrderRefund
-    fields = ("created_at", "amount", "reason", "restocked", "provider_reference", "actor")
+    fields = ("created_at", "amount", "reason", "payment_id", "extra_payment", "status", "restocked",
+              "provider_reference", "attention", "actor")  # fmt: skip
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -400,7 +401,9 @@ def address_lines(address: dict | None) -> list[str]:
 
 class RefundActionForm(ActionForm):
     reference = forms.CharField(
-        required=False, max_length=64, widget=forms.TextInput(attrs={"placeholder": "M-Pesa reversal reference"})
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": "M-Pesa reversal (or other) reference"}),
     )
 
 
@@ -408,20 +411,20 @@ class RefundActionForm(ActionForm):
 class OrderRefundAdmin(ReadOnlyAdmin):
     """
     Every refund in one list, for reconciling what went back out against the gateways' statements,
-    and for settling the ones a person must finish: an M-Pesa reversal made in the portal, or a
-    card refund Stripe did not confirm.
+    and for settling the ones a person must finish (their `attention` says what): an M-Pesa reversal
+    made in the portal, a card refund Stripe did not confirm, or money a closed card could not take.
     """
 
-    list_display = ("created_at", "order", "amount", "status", "reason", "restocked", "provider_reference",
-                    "failure_reason", "actor")  # fmt: skip
-    list_filter = ("status", "restocked", "created_at")
+    list_display = ("created_at", "order", "amount", "status", "reason", "payment_id", "extra_payment", "restocked",
+                    "provider_reference", "attention", "actor")  # fmt: skip
+    list_filter = ("status", "extra_payment", "restocked", "created_at")
     search_fields = ("order__number", "reason", "provider_reference")
     date_hierarchy = "created_at"
     list_select_related = ("order", "actor")
     action_form = RefundActionForm
     actions = ["record_reversal", "retry_through_gateway"]
 
-    @admin.action(description="Record the M-Pesa reversal reference (typed above) as settled", permissions=["view"])
+    @admin.action(description="Record the reversal reference (typed above) as settled", permissions=["view"])
     def record_reversal(self, request, queryset):
         reference = request.POST.get("reference", "").strip()
         if not reference:

@@ -19,7 +19,7 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
-class PaymentStatus(models.TextChoices):
+class OrderPaymentStatus(models.TextChoices):
     UNPAID = "unpaid", "Unpaid"
     PENDING = "pending", "Pending"
     PAID = "paid", "Paid"
@@ -43,7 +43,7 @@ class Order(models.Model):
     phone = models.CharField(max_length=16, blank=True)
     status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.PENDING, db_index=True)
     payment_status = models.CharField(
-        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID, db_index=True
+        max_length=20, choices=OrderPaymentStatus.choices, default=OrderPaymentStatus.UNPAID, db_index=True
     )
     payment_method = models.CharField(max_length=8, choices=PaymentMethod.choices)
     stock_state = models.CharField(max_length=10, choices=StockState.choices, default=StockState.RESERVED)
@@ -72,8 +72,10 @@ class Order(models.Model):
     reserved_until = models.DateTimeField(
         null=True, blank=True, help_text="An unpaid prepaid order fails and frees its stock after this."
     )
+    # The order's own flags (stock gone after payment, money for a cancelled order, a staff note),
+    # each reason kept beside the others; a refund's flag is the refund's own (`OrderRefund.attention`).
     needs_attention = models.BooleanField(default=False, db_index=True)
-    attention_reason = models.CharField(max_length=255, blank=True)
+    attention_reason = models.CharField(max_length=1000, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -162,18 +164,32 @@ class RefundStatus(models.TextChoices):
 
 class OrderRefund(models.Model):
     """
-    Money given back on an order. The order's books move when it is recorded; the money itself goes
-    back through the gateway (Stripe, an M-Pesa reversal made in the portal), which the payments
-    app does and reports here (`status`, `provider_reference`).
+    Money given back on an order, to one payment. The order's books move when it is recorded (a
+    refund larger than one payment took is recorded as one row per payment); the money itself goes
+    back through that payment's gateway (Stripe, an M-Pesa reversal made in the portal), which the
+    payments app does and reports here (`status`, `provider_reference`, `attention`). A refund of an
+    extra payment (one that came on top of an already paid order) gives it back without touching the
+    order's books.
     """
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    # The payments app depends on orders, not the reverse: the payment is referenced by id. Empty
+    # for money recorded as paid with no payment behind it (settled by hand).
+    payment_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    extra_payment = models.BooleanField(
+        default=False, help_text="Gives back a payment that came on top of a paid order: not in the order's books."
+    )
     amount = models.DecimalField(**MONEY)
     reason = models.CharField(max_length=500)
     restocked = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING, db_index=True)
-    provider_reference = models.CharField(max_length=100, blank=True, help_text="Stripe refund or M-Pesa reversal.")
+    provider_reference = models.CharField(
+        max_length=100, blank=True, db_index=True, help_text="Stripe refund or M-Pesa reversal."
+    )
     failure_reason = models.CharField(max_length=255, blank=True)
+    attention = models.CharField(
+        max_length=500, blank=True, help_text="What a person must do to settle it; empty when nothing."
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -15,9 +15,9 @@ from django.db.models import Count, QuerySet, Sum
 from accounts.models import User
 from catalog.models import Product
 from catalog.pricing import product_sellable_q
-from orders.models import OrderLine, PaymentStatus
+from orders.models import OrderLine, OrderPaymentStatus
 
-PAID_PAYMENT_STATUSES = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
+PAID_PAYMENT_STATUSES = (OrderPaymentStatus.PAID, OrderPaymentStatus.PARTIALLY_REFUNDED)
 RECOMMENDATIONS_LIMIT = 8
 
 

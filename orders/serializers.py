@@ -128,6 +128,9 @@ class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     history = HistorySerializer(many=True, read_only=True)
     payments = PaymentRowSerializer(many=True, read_only=True, help_text="Oldest first.")
+    needs_attention = serializers.SerializerMethodField(
+        help_text="Flagged for staff: the order itself, or one of its refunds (a reversal to make, a failure)."
+    )
 
     class Meta:
         model = Order
@@ -137,6 +140,12 @@ class OrderSerializer(serializers.ModelSerializer):
             "tracking_number", "carrier", "reserved_until", "payments", "history", "needs_attention", "created_at",
             "updated_at",
         ]  # fmt: skip
+
+    def get_needs_attention(self, order: Order) -> bool:
+        flagged_refund = getattr(order, "refund_needs_attention", None)  # annotated by `order_list`
+        if flagged_refund is None:
+            flagged_refund = order.refunds.exclude(attention="").exists()
+        return order.needs_attention or flagged_refund
 
 
 class TrackSerializer(serializers.ModelSerializer):

@@ -9,7 +9,6 @@ problem is handled. One page gathers everything that waits for a person.
 import json
 import re
 from collections import Counter
-from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -24,17 +23,15 @@ from rest_framework.exceptions import APIException
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, StoreTimeAdmin, problem_text, rendered, store_time_zone
 from core.phones import InvalidPhoneNumber, normalize_phone
-from orders.models import Order, OrderRefund, RefundStatus
-from payments import services
-from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
+from orders.models import Order, OrderRefund
+from payments import selectors, services
+from payments.models import GatewayKind, GatewayNotification, Payment, PaymentStatus
+from payments.selectors import TROUBLING_OUTCOMES, TROUBLING_WINDOW, UNSETTLED_REFUNDS
 
 EDITABLE_FIELDS = ("needs_attention", "attention_reason")
 # Each check waits for Daraja (up to MPESA_READ_TIMEOUT): a few per click keep the page inside the
 # server's request timeout; `mpesa_reconcile` sweeps the rest in the background anyway.
 MAX_CHECKS_PER_RUN = 10
-# Callbacks nobody could match, read or trust, recent enough that someone can still act on them.
-TROUBLING_OUTCOMES = (NotificationOutcome.UNKNOWN, NotificationOutcome.MALFORMED, NotificationOutcome.FLAGGED)
-TROUBLING_WINDOW = timedelta(days=30)
 ROWS_PER_SECTION = 100  # the section's full list is linked beyond this
 HIDDEN = "[hidden]"
 # Stripe's webhook bodies carry the PaymentIntent's client secret, which lets its holder confirm the card.
@@ -104,24 +101,25 @@ class PaymentAdmin(StoreTimeAdmin):
     list_display = ("id", "order_number", "method", "gateway", "amount_with_currency", "status",
                     "provider_reference", "phone", "needs_attention", "created_at", "completed_at")  # fmt: skip
     list_display_links = ("id",)
-    list_filter = ("method", "gateway", "status", "needs_attention", "created_at")
+    list_filter = ("method", "gateway", "status", "needs_attention", "extra", "created_at")
     search_fields = ("order__number", "provider_reference", "checkout_request_id", "phone", "order__email")
     date_hierarchy = "created_at"
     list_select_related = ("order",)
     list_per_page = 50
     inlines = [NotificationInline]
-    actions = ["check_with_mpesa"]
+    actions = ["check_with_mpesa", "refund_extra_payments"]
     # Belt and braces: the card's client secret must never reach a page, whatever the fieldsets say.
     exclude = ("client_secret",)
     fieldsets = (
-        ("Payment", {"fields": ("order_number", "repair_id", "method", "gateway", "amount_with_currency", "status")}),
+        ("Payment", {"fields": ("order_number", "repair_id", "method", "gateway", "amount_with_currency", "status",
+                                "extra")}),
         ("Needs attention", {"fields": EDITABLE_FIELDS,
                              "description": "Clear the flag once the problem is handled."}),
         ("Gateway", {"fields": ("provider_reference", "checkout_request_id", "merchant_request_id", "phone",
                                 "result_code", "failure_reason")}),
         ("Dates", {"fields": ("created_at", "updated_at", "completed_at")}),
     )  # fmt: skip
-    readonly_fields = ("order_number", "repair_id", "method", "gateway", "amount_with_currency", "status",
+    readonly_fields = ("order_number", "repair_id", "method", "gateway", "amount_with_currency", "status", "extra",
                        "provider_reference", "checkout_request_id", "merchant_request_id", "phone", "result_code",
                        "failure_reason", "created_at", "updated_at", "completed_at")  # fmt: skip
 
@@ -166,7 +164,7 @@ class PaymentAdmin(StoreTimeAdmin):
     @staticmethod
     def _not_checkable(payment: Payment) -> str:
         """Why this payment is not for M-Pesa's STK query, or "" when it is."""
-        if payment.gateway != Gateway.MPESA:
+        if payment.gateway != GatewayKind.MPESA:
             return f"a {payment.get_gateway_display()} payment"
         if payment.status != PaymentStatus.PENDING:
             return payment.get_status_display().lower()
@@ -216,6 +214,23 @@ class PaymentAdmin(StoreTimeAdmin):
             self.message_user(request, f"Not checked, {MAX_CHECKS_PER_RUN} at most at once (each waits for Daraja): "
                                        f"{', '.join(left_over)}. Run the action again for them.",
                               messages.WARNING)  # fmt: skip
+
+    # --- Extra payments -------------------------------------------------------------------------
+
+    @admin.action(description="Refund extra payments (paid on top of a paid order)", permissions=["change"])
+    def refund_extra_payments(self, request, queryset):
+        """Give each extra payment back through its own gateway; the order's books stay as they are."""
+        refunds, skipped = [], []
+        for payment in queryset.select_related("order").order_by("pk"):
+            try:
+                refunds.append(services.payment_refund_extra(payment=payment, actor=request.user))
+            except APIException as error:  # PaymentNotExtra: it paid its order, or is refunded already
+                skipped.append(f"{payment.pk} ({problem_text(error)})")
+        if refunds:
+            text = f"{len(refunds)} extra payment{pluralize(len(refunds))} sent back through the gateway"
+            self.message_user(request, f"{text}: see the refunds list for the outcome.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"Not refunded: {', '.join(skipped)}.", messages.WARNING)
 
     @staticmethod
     def _label(payment: Payment) -> str:
@@ -301,7 +316,7 @@ class FlaggedPayments(AttentionSection):
     columns = ("Payment", "Order", "Amount", "Status", "Why", "Created")
 
     def queryset(self):
-        return Payment.objects.filter(needs_attention=True).select_related("order").order_by("-created_at", "-id")
+        return selectors.payments_flagged()
 
     def cells(self, payment):
         return (payment_link(payment.pk), order_link(payment.order), money(payment.amount, payment.currency),
@@ -321,9 +336,7 @@ class TroublingNotifications(AttentionSection):
         super().__init__(f"{full_list_url}?{urlencode(query)}")
 
     def queryset(self):
-        return GatewayNotification.objects.filter(outcome__in=TROUBLING_OUTCOMES, received_at__gte=self.since).defer(
-            "body", "headers"
-        )
+        return selectors.notifications_troubling(since=self.since)
 
     def cells(self, notification):
         url = reverse("admin:payments_gatewaynotification_change", args=[notification.pk])
@@ -334,12 +347,13 @@ class TroublingNotifications(AttentionSection):
 
 class FlaggedOrders(AttentionSection):
     title = "Orders flagged"
-    help = "Orders that need a person: a refund to make by hand, stock gone after payment, a customer's request."
+    help = ("Orders that need a person: stock gone after payment, money for a cancelled order, a customer's request "
+            "(a refund to settle is listed with the refunds).")  # fmt: skip
     empty = "No order is flagged."
     columns = ("Order", "Status", "Payment", "Total", "Why", "Placed")
 
     def queryset(self):
-        return Order.objects.filter(needs_attention=True).order_by("-created_at", "-id")
+        return selectors.orders_flagged()
 
     def cells(self, order):
         return (order_link(order), order.get_status_display(), order.get_payment_status_display(),
@@ -348,28 +362,24 @@ class FlaggedOrders(AttentionSection):
 
 class OpenRefunds(AttentionSection):
     title = "Refunds not settled"
-    help = ("Money recorded as refunded that has not gone back yet: record the M-Pesa reversal reference, "
-            "or retry a failed card refund, from the refunds list.")  # fmt: skip
+    help = ("Money recorded as refunded (or an extra payment to give back) that has not gone back yet: "
+            "record the M-Pesa reversal reference, or retry a card refund Stripe did not confirm, "
+            "from the refunds list.")  # fmt: skip
     empty = "Every refund is settled."
-    columns = ("Recorded", "Order", "Amount", "Status", "Failure")
+    columns = ("Recorded", "Order", "Amount", "Status", "What to do")
 
     def __init__(self, full_list_url: str):
-        open_statuses = f"{RefundStatus.PENDING},{RefundStatus.FAILED}"
-        super().__init__(f"{full_list_url}?{urlencode({'status__in': open_statuses})}")
+        super().__init__(f"{full_list_url}?{urlencode({'status__in': ','.join(UNSETTLED_REFUNDS)})}")
         self.refunds_url = full_list_url
 
     def queryset(self):
-        return (
-            OrderRefund.objects.filter(status__in=[RefundStatus.PENDING, RefundStatus.FAILED])
-            .select_related("order")
-            .order_by("-created_at", "-id")
-        )
+        return selectors.refunds_unsettled()
 
     def cells(self, refund):
         refunds_of_order = f"{self.refunds_url}?{urlencode({'q': refund.order.number})}"
         return (refund.created_at, admin_link(refunds_of_order, refund.order.number),
                 money(refund.amount, refund.order.currency), refund.get_status_display(),
-                refund.failure_reason or "-")  # fmt: skip
+                refund.attention or refund.failure_reason or "-")  # fmt: skip
 
 
 def attention_sections(site: admin.AdminSite, request) -> list[AttentionSection]:

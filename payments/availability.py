@@ -13,7 +13,7 @@ from core.models import PaymentMethod
 from orders.exceptions import PaymentMethodUnavailable
 from payments.gateways.card.gateway import card_configured
 from payments.gateways.mpesa.gateway import mpesa_configured
-from payments.models import Gateway
+from payments.models import GatewayKind
 
 NOT_SET_UP = {
     PaymentMethod.MPESA: "M-Pesa is not set up on this shop (MPESA_* settings).",
@@ -23,20 +23,20 @@ NOT_SET_UP = {
 
 def method_gateway(method: str) -> str | None:
     """
-    The gateway (`payments.models.Gateway`) that takes `method` here, or None when none can:
+    The gateway (`payments.models.GatewayKind`) that takes `method` here, or None when none can:
     M-Pesa through Daraja and card through Stripe once configured, else the simulator while
     `PAYMENTS_SIMULATION` is on; cash needs no configuration.
     """
     if method == PaymentMethod.COD:
-        return Gateway.CASH
-    configured = {PaymentMethod.MPESA: (mpesa_configured, Gateway.MPESA),
-                  PaymentMethod.CARD: (card_configured, Gateway.STRIPE)}  # fmt: skip
+        return GatewayKind.CASH
+    configured = {PaymentMethod.MPESA: (mpesa_configured, GatewayKind.MPESA),
+                  PaymentMethod.CARD: (card_configured, GatewayKind.STRIPE)}  # fmt: skip
     if method not in configured:
         return None
     is_configured, gateway = configured[method]
     if is_configured():
         return gateway
-    return Gateway.SIMULATED if settings.PAYMENTS_SIMULATION else None
+    return GatewayKind.SIMULATED if settings.PAYMENTS_SIMULATION else None
 
 
 def method_gateway_required(method: str) -> str:

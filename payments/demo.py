@@ -3,8 +3,7 @@
 from django.test.utils import override_settings
 
 from accounts.models import User
-from orders.models import Order, OrderStatus
-from orders.models import PaymentStatus as OrderPaymentStatus
+from orders.models import Order, OrderPaymentStatus, OrderStatus
 from payments.services import cash_record, mpesa_payment_create, mpesa_payment_send, payment_simulate
 
 

@@ -19,3 +19,8 @@ class PaymentNotPending(ConflictError):
 
 class SimulationDisabled(NotFound):
     default_detail = "Payment simulation is switched off (PAYMENTS_SIMULATION)."
+
+
+class PaymentNotExtra(ConflictError):
+    default_detail = "Only a payment that came on top of an already paid order is refunded on its own."
+    default_code = "payment_not_extra"

@@ -22,11 +22,18 @@ class PaymentRequest:
 
 @dataclass(frozen=True)
 class RefundRequest:
+    """
+    Give `amount` of a payment back. `provider_reference` is the payment's own reference at the
+    gateway; `refund_reference` the gateway's id for this refund when it accepted it before (a gateway
+    then reports where it stands instead of refunding again).
+    """
+
     payment_id: int
     refund_id: int
     provider_reference: str
     amount: Decimal
     currency: str
+    refund_reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ class PaymentResult:
     phone: str = ""
 
 
-class Gateway(Protocol):
+class PaymentGateway(Protocol):
     def start(self, request: PaymentRequest) -> GatewayResponse: ...
 
     def refund(self, request: RefundRequest) -> GatewayResponse: ...

@@ -14,7 +14,7 @@ class PaymentStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
-class Gateway(models.TextChoices):
+class GatewayKind(models.TextChoices):
     MPESA = "mpesa", "M-Pesa (Daraja)"
     STRIPE = "stripe", "Stripe"
     CASH = "cash", "Cash"
@@ -32,7 +32,7 @@ class Payment(models.Model):
     # The repairs app depends on payments, not the reverse: a repair is referenced by id.
     repair_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     method = models.CharField(max_length=8, choices=PaymentMethod.choices)
-    gateway = models.CharField(max_length=10, choices=Gateway.choices)
+    gateway = models.CharField(max_length=10, choices=GatewayKind.choices)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     status = models.CharField(
@@ -50,7 +50,10 @@ class Payment(models.Model):
     result_code = models.CharField(max_length=60, blank=True, help_text="The gateway's own result code.")
     failure_reason = models.CharField(max_length=255, blank=True)
     needs_attention = models.BooleanField(default=False, db_index=True)
-    attention_reason = models.CharField(max_length=255, blank=True)
+    attention_reason = models.CharField(max_length=1000, blank=True)
+    extra = models.BooleanField(
+        default=False, help_text="Paid after its order was already paid: not in the order's books, to be given back."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -95,7 +98,7 @@ class GatewayNotification(models.Model):
     Safaricom or Stripe sent, from where, and what Duka did with it.
     """
 
-    gateway = models.CharField(max_length=10, choices=Gateway.choices)
+    gateway = models.CharField(max_length=10, choices=GatewayKind.choices)
     body = models.TextField()
     headers = models.JSONField(default=dict)
     source_ip = models.GenericIPAddressField(null=True, blank=True)

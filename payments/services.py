@@ -9,10 +9,12 @@ services (`order_mark_paid`, `order_mark_payment_failed`), which move the stock.
 import contextlib
 import logging
 import secrets
+from dataclasses import replace
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
@@ -20,27 +22,30 @@ from core.models import PaymentMethod
 from core.phones import InvalidPhoneNumber, normalize_phone
 from orders.exceptions import AlreadyPaid, OrderNotPayable, PaymentMethodUnavailable
 from orders.models import Order, OrderRefund, OrderStatus, RefundStatus
-from orders.models import PaymentStatus as OrderPaymentStatus
 from orders.services.lifecycle import (
+    FLAG_SEPARATOR,
     MONEY_RECEIVED,
     order_assert_payable,
     order_mark_paid,
     order_mark_payment_failed,
     order_payment_started,
+    refund_extra_record,
     refund_mark_failed,
+    refund_mark_sent,
     refund_mark_succeeded,
 )
 from payments import events
 from payments.availability import method_gateway_required
-from payments.exceptions import GatewayError, PaymentNotPending, SimulationDisabled
+from payments.exceptions import GatewayError, PaymentNotExtra, PaymentNotPending, SimulationDisabled
 from payments.gateways import gateway_for
-from payments.gateways.card.gateway import CardGateway, from_minor_units
+from payments.gateways.card.gateway import CardGateway, RefundUpdate, from_minor_units
 from payments.gateways.mpesa.gateway import MAX_AMOUNT, MIN_AMOUNT, MpesaGateway, mpesa_amount
 from payments.interface import GatewayResponse, PaymentRequest, PaymentResult, RefundRequest
-from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
+from payments.models import GatewayKind, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
 
 logger = logging.getLogger("payments")
 
+MONEY_IN = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
 # Stripe may or may not have acted: ask again later with the same idempotency key.
 TRANSIENT_CARD_ERRORS = frozenset({"timeout", "api_connection_error", "rate_limit"})
 
@@ -141,9 +146,10 @@ def _started(*, payment: Payment, order: Order, response: GatewayResponse) -> Pa
 def checkout_payment_start(*, order: Order, phone: str, actor=None) -> None:
     """
     Right after checkout (`ORDERS_AFTER_CHECKOUT`): an M-Pesa order with a phone gets its STK push
-    at once. A refused push leaves the order placed with a failed payment the customer can retry.
+    at once. A refused push leaves the order placed with a failed payment the customer can retry;
+    an order with nothing to pay (a total of 0) was paid when it was placed.
     """
-    if order.payment_method != PaymentMethod.MPESA or not phone:
+    if order.payment_method != PaymentMethod.MPESA or not phone or order.payment_status in MONEY_RECEIVED:
         return
     try:
         mpesa_push(order=order, phone=phone, actor=actor)
@@ -198,10 +204,9 @@ def _mismatch(payment: Payment, result: PaymentResult) -> str:
 def _succeed(payment: Payment, result: PaymentResult, *, actor) -> tuple[Payment, str]:
     mismatch = _mismatch(payment, result)
     if mismatch:
-        payment.needs_attention = True
-        payment.attention_reason = f"Paid with {mismatch} (receipt {result.receipt or 'none'}): check and settle."[:255]
         payment.result_code = result.code[:60]
-        payment.save()
+        payment.save(update_fields=["result_code", "updated_at"])
+        _flag(payment, f"Paid with {mismatch} (receipt {result.receipt or 'none'}): check and settle.")
         logger.warning("Payment result does not match the payment", extra={"payment_id": payment.pk})
         return payment, NotificationOutcome.FLAGGED
     payment.status = PaymentStatus.SUCCEEDED
@@ -215,16 +220,17 @@ def _succeed(payment: Payment, result: PaymentResult, *, actor) -> tuple[Payment
             payment.save()
     except IntegrityError:  # this receipt already paid another payment: never count it twice
         payment.refresh_from_db()
-        payment.needs_attention = True
-        payment.attention_reason = f"Receipt {result.receipt} was already used by another payment."[:255]
-        payment.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
+        _flag(payment, f"Receipt {result.receipt} was already used by another payment.")
         return payment, NotificationOutcome.FLAGGED
     events.payment_succeeded(payment=payment, actor=_actor(actor))
     if payment.order_id:
         # Lock the order before looking: two payments of one order succeeding at once must not both count.
         order = Order.objects.select_for_update().get(pk=payment.order_id)
         if order.payment_status in MONEY_RECEIVED:
-            _flag(payment, f"{order.number} was already paid: this {payment.amount} came on top; refund it.")
+            Payment.objects.filter(pk=payment.pk).update(extra=True)
+            payment.extra = True
+            _flag(payment, f"{order.number} was already paid: this {payment.amount} came on top; refund it "
+                           "(Refund extra payments, in the payments list).")  # fmt: skip
             return payment, NotificationOutcome.FLAGGED
         order = order_mark_paid(order=order, amount=payment.amount, reference=payment.provider_reference, actor=actor)
         if order.needs_attention and not payment.needs_attention:
@@ -244,8 +250,13 @@ def _record_receipt(payment: Payment, receipt: str) -> Payment:
 
 
 def _flag(payment: Payment, reason: str) -> None:
-    Payment.objects.filter(pk=payment.pk).update(needs_attention=True, attention_reason=reason[:255])
-    payment.needs_attention, payment.attention_reason = True, reason[:255]
+    """Flag `payment` for staff, keeping the reasons already there (callers hold its row's lock)."""
+    reasons = [part for part in payment.attention_reason.split(FLAG_SEPARATOR) if part]
+    if reason not in reasons:
+        reasons.append(reason)
+    text = FLAG_SEPARATOR.join(reasons)[: Payment._meta.get_field("attention_reason").max_length]
+    Payment.objects.filter(pk=payment.pk).update(needs_attention=True, attention_reason=text)
+    payment.needs_attention, payment.attention_reason = True, text
 
 
 # --- Lost callbacks ---------------------------------------------------------------------------------
@@ -255,18 +266,27 @@ def payment_refresh(*, payment: Payment, actor=None) -> Payment:
     """
     Ask Daraja's STK query for a pending M-Pesa payment's outcome and apply it (a lost callback).
     A payment flagged for staff is left to them: the query says "paid" but not how much, so it
-    must not turn a short payment into a full one.
+    must not turn a short payment into a full one. The flag is read again under the row's lock once
+    the answer is in: a short callback may have landed while the query was out.
     """
-    if payment.status != PaymentStatus.PENDING or payment.gateway != Gateway.MPESA or not payment.checkout_request_id:
+    if (
+        payment.status != PaymentStatus.PENDING
+        or payment.gateway != GatewayKind.MPESA
+        or not payment.checkout_request_id
+    ):
         return payment
     if payment.needs_attention:
         return payment
     answer = MpesaGateway().query(payment.checkout_request_id)
     if isinstance(answer, GatewayResponse):
         raise GatewayError(answer.error)
-    if answer.succeeded and answer.amount is None:
-        answer = PaymentResult(succeeded=True, code=answer.code, reason=answer.reason, amount=payment.amount)
-    payment, _ = payment_apply_result(payment_id=payment.pk, result=answer, actor=actor)
+    with transaction.atomic():
+        payment = _locked(payment.pk)
+        if payment.needs_attention:
+            return payment
+        if answer.succeeded and answer.amount is None:
+            answer = replace(answer, amount=payment.amount)
+        payment, _ = payment_apply_result(payment_id=payment.pk, result=answer, actor=actor)
     return payment
 
 
@@ -278,7 +298,7 @@ def mpesa_reconcile(*, older_than_seconds: int = 60, limit: int = 200) -> dict[s
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
     pending = list(
         Payment.objects.filter(
-            status=PaymentStatus.PENDING, gateway=Gateway.MPESA, needs_attention=False, created_at__lt=cutoff
+            status=PaymentStatus.PENDING, gateway=GatewayKind.MPESA, needs_attention=False, created_at__lt=cutoff
         )
         .exclude(checkout_request_id="")
         .order_by("created_at")[:limit]
@@ -304,21 +324,25 @@ def mpesa_reconcile(*, older_than_seconds: int = 60, limit: int = 200) -> dict[s
 
 
 def cash_record(*, order: Order, amount: Decimal, actor) -> Payment:
-    """The rider collected cash on delivery: one succeeded cash payment, and the order is paid."""
-    if order.payment_method != PaymentMethod.COD:
-        raise PaymentMethodUnavailable("Only cash-on-delivery orders are paid in cash.")
-    if order.payment_status in MONEY_RECEIVED:
-        raise AlreadyPaid()
-    if order.status in (OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED):
-        raise OrderNotPayable(f"This order is {order.status}.")
-    due = order.total - order.amount_paid
-    if amount != due:
-        raise ValidationError({"amount": [ErrorDetail(f"The amount due is {due:.2f}.", code="invalid")]})
+    """
+    The rider collected cash on delivery: one succeeded cash payment, and the order is paid. The
+    order is locked before it is checked, so two clicks at once record one payment (the other: 409).
+    """
     with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.payment_method != PaymentMethod.COD:
+            raise PaymentMethodUnavailable("Only cash-on-delivery orders are paid in cash.")
+        if order.payment_status in MONEY_RECEIVED:
+            raise AlreadyPaid()
+        if order.status in (OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED):
+            raise OrderNotPayable(f"This order is {order.status}.")
+        due = order.total - order.amount_paid
+        if amount != due:
+            raise ValidationError({"amount": [ErrorDetail(f"The amount due is {due:.2f}.", code="invalid")]})
         payment = Payment.objects.create(
             order=order,
             method=PaymentMethod.COD,
-            gateway=Gateway.CASH,
+            gateway=GatewayKind.CASH,
             amount=amount,
             currency=order.currency,
             status=PaymentStatus.SUCCEEDED,
@@ -376,40 +400,86 @@ def refund_enqueue(*, refund_id: int) -> None:
 
 def refund_through_gateway(*, refund_id: int) -> OrderRefund:
     """
-    Give a recorded refund's money back through the gateway that took it: Stripe refunds the card;
-    an M-Pesa reversal is made by staff in the M-Pesa portal (the order is flagged until its
-    reference is recorded); cash and simulated payments are settled by hand.
+    Give a recorded refund's money back through the gateway of the payment it belongs to: Stripe
+    refunds the card (or, for a refund it accepted before, says where it stands); an M-Pesa reversal
+    is made by staff in the portal (the refund waits, flagged, until its reference is recorded); cash
+    is handed back by hand. A refund with no payment behind it, or whose reversal was already made
+    by hand (its reference), is settled as it stands.
     """
-    refund = OrderRefund.objects.select_related("order").get(pk=refund_id)
+    refund = OrderRefund.objects.get(pk=refund_id)
     if refund.status == RefundStatus.SUCCEEDED:
         return refund
-    payment = (
-        Payment.objects.filter(order_id=refund.order_id, status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED])
-        .order_by("-completed_at", "-id")
-        .first()
-    )
-    if payment is None or refund.provider_reference:  # settled already (a reversal made by hand)
-        refund = refund_mark_succeeded(refund=refund, reference=refund.provider_reference)
-    else:
-        response = gateway_for(payment.gateway).refund(RefundRequest(
-            payment_id=payment.pk, refund_id=refund.pk, provider_reference=payment.provider_reference,
-            amount=refund.amount, currency=payment.currency,
-        ))  # fmt: skip
-        if response.is_success:
-            refund = refund_mark_succeeded(refund=refund, reference=response.reference)
-        elif response.pending:  # a person must act: an M-Pesa reversal in the portal
-            attention = f"{response.error} Payment {payment.provider_reference}, {refund.amount}."
-            refund = refund_mark_failed(refund=refund, reason="", attention=attention)
-        elif response.code in TRANSIENT_CARD_ERRORS:
-            # The gateway may have made the refund: ask again with the same idempotency key (the task backs off).
-            raise RefundNotConfirmed(response.error or "The gateway did not answer.")
-        else:
-            refund = refund_mark_failed(refund=refund, reason=response.error or "The refund failed.")
-    if refund.status == RefundStatus.SUCCEEDED and payment is not None:
-        order = Order.objects.get(pk=refund.order_id)
-        if order.payment_status == OrderPaymentStatus.REFUNDED:
-            Payment.objects.filter(pk=payment.pk, status=PaymentStatus.SUCCEEDED).update(status=PaymentStatus.REFUNDED)
-    return refund
+    payment = Payment.objects.filter(pk=refund.payment_id).first() if refund.payment_id else None
+    if payment is None or (refund.provider_reference and payment.gateway != GatewayKind.STRIPE):
+        return refund_mark_succeeded(refund=refund, reference=refund.provider_reference)
+    response = gateway_for(payment.gateway).refund(RefundRequest(
+        payment_id=payment.pk, refund_id=refund.pk, provider_reference=payment.provider_reference,
+        amount=refund.amount, currency=payment.currency, refund_reference=refund.provider_reference,
+    ))  # fmt: skip
+    return _refund_answered(refund, payment, response)
+
+
+def _refund_answered(refund: OrderRefund, payment: Payment, response: GatewayResponse) -> OrderRefund:
+    if response.is_success and response.pending:  # accepted: the outcome comes by webhook
+        return refund_mark_sent(refund=refund, reference=response.reference)
+    if response.is_success:
+        return refund_mark_succeeded(refund=refund, reference=response.reference)
+    if response.pending:  # a person must act: an M-Pesa reversal in the portal
+        attention = f"{response.error} Payment {payment.provider_reference}, {refund.amount}."
+        return refund_mark_failed(refund=refund, reason="", attention=attention)
+    if response.code in TRANSIENT_CARD_ERRORS:
+        # The gateway may have made the refund: ask again with the same idempotency key (the task backs off).
+        raise RefundNotConfirmed(response.error or "The gateway did not answer.")
+    if response.reference:  # the gateway took the refund, then could not make it (a closed card)
+        attention = _returned_another_way(refund)
+        return refund_mark_failed(
+            refund=refund, reason=response.error, attention=attention, reference=response.reference
+        )
+    return refund_mark_failed(refund=refund, reason=response.error or "The refund failed.")
+
+
+def _returned_another_way(refund: OrderRefund) -> str:
+    return (f"The card could not take refund {refund.pk} of {refund.amount} back: give it back another way, then "
+            "record how with 'Record the reversal reference'.")  # fmt: skip
+
+
+def payment_refunds_settle(*, payment_id: int) -> Payment:
+    """
+    `ORDERS_REFUND_SETTLED`: a payment is `refunded` once its refunds that went through give back
+    all it took, and `succeeded` again if one of them failed after all; an extra payment given back
+    loses its flag.
+    """
+    with transaction.atomic():
+        payment = _locked(payment_id)
+        if payment.status not in MONEY_IN:
+            return payment
+        returned = OrderRefund.objects.filter(payment_id=payment.pk, status=RefundStatus.SUCCEEDED).aggregate(
+            total=Sum("amount")
+        )["total"] or Decimal("0")
+        status = PaymentStatus.REFUNDED if returned >= payment.amount else PaymentStatus.SUCCEEDED
+        if status != payment.status:
+            payment.status = status
+            if payment.extra and status == PaymentStatus.REFUNDED:
+                payment.needs_attention, payment.attention_reason = False, ""
+            payment.save()
+    return payment
+
+
+def payment_refund_extra(*, payment: Payment, actor, reason: str = "") -> OrderRefund:
+    """
+    Give back, through its own gateway, a payment that came on top of an already paid order (it is
+    `extra`, flagged when it arrived). The order's books do not move: its money was never in them.
+    """
+    with transaction.atomic():
+        payment = _locked(payment.pk)
+        if not payment.extra or payment.order_id is None:
+            raise PaymentNotExtra("It paid its order: refund the order instead.")
+        if payment.status != PaymentStatus.SUCCEEDED or OrderRefund.objects.filter(payment_id=payment.pk).exists():
+            raise PaymentNotExtra("It is being refunded, or was refunded already.")
+        reason = reason or f"Paid on top of an already paid order (payment {payment.pk})"
+        return refund_extra_record(
+            order=payment.order, payment_id=payment.pk, amount=payment.amount, reason=reason, actor=actor
+        )
 
 
 # --- Card (Stripe) ------------------------------------------------------------------------------------
@@ -447,12 +517,16 @@ def card_webhook_apply(*, payload: bytes, signature: str, notification) -> str:
     """
     event = CardGateway().parse_webhook(payload=payload, signature=signature)
     notification.reference = event.id[:100]
-    seen = GatewayNotification.objects.filter(gateway=Gateway.STRIPE, reference=event.id).exclude(pk=notification.pk)
+    seen = GatewayNotification.objects.filter(gateway=GatewayKind.STRIPE, reference=event.id).exclude(
+        pk=notification.pk
+    )
     if seen.filter(outcome__in=[NotificationOutcome.APPLIED, NotificationOutcome.DUPLICATE]).exists():
         return NotificationOutcome.DUPLICATE
+    if event.refund is not None:
+        return _card_refund_update(event.refund, notification)
     if event.type not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
         return NotificationOutcome.IGNORED
-    payment = Payment.objects.filter(gateway=Gateway.STRIPE, provider_reference=event.intent_id).first()
+    payment = Payment.objects.filter(gateway=GatewayKind.STRIPE, provider_reference=event.intent_id).first()
     if payment is None:
         return NotificationOutcome.UNKNOWN
     notification.payment = payment
@@ -472,3 +546,34 @@ def card_webhook_apply(*, payload: bytes, signature: str, notification) -> str:
         )
     _, outcome = payment_apply_result(payment_id=payment.pk, result=result)
     return outcome
+
+
+def _card_refund_update(update: RefundUpdate, notification) -> str:
+    """
+    A Stripe refund's later news: `succeeded` settles it, `failed` (or `canceled`) marks it failed
+    and flags it for staff, even after it looked settled: the card did not take the money back.
+    Found by its Stripe id, else by the refund id Duka put in its metadata (the create answer may
+    have been lost). The same news twice changes nothing.
+    """
+    refund = OrderRefund.objects.filter(provider_reference=update.id).first()
+    if refund is None and update.refund_id is not None:
+        refund = OrderRefund.objects.filter(pk=update.refund_id, provider_reference="").first()
+    payment = Payment.objects.filter(pk=refund.payment_id, gateway=GatewayKind.STRIPE).first() if refund else None
+    if refund is None or payment is None or (update.payment_intent not in ("", payment.provider_reference)):
+        notification.note = f"No card refund matches Stripe refund {update.id}."[:255]
+        return NotificationOutcome.UNKNOWN
+    notification.payment = payment
+    notification.note = f"Refund {refund.pk}: {update.status} {update.failure_reason}".strip()[:255]
+    before = (refund.status, refund.provider_reference, refund.failure_reason)
+    if update.status == "succeeded":
+        refund = refund_mark_succeeded(refund=refund, reference=update.id)
+    elif update.status in ("failed", "canceled"):
+        reason = f"Stripe could not refund the card ({update.failure_reason or update.status})."
+        if refund.status != RefundStatus.FAILED or refund.failure_reason != reason:
+            refund = refund_mark_failed(
+                refund=refund, reason=reason, attention=_returned_another_way(refund), reopen=True, reference=update.id
+            )
+    elif refund.status == RefundStatus.PENDING and not refund.provider_reference:
+        refund = refund_mark_sent(refund=refund, reference=update.id)
+    changed = (refund.status, refund.provider_reference, refund.failure_reason) != before
+    return NotificationOutcome.APPLIED if changed else NotificationOutcome.DUPLICATE

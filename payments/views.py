@@ -1,6 +1,5 @@
 import hmac
-import ipaddress
-import logging
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.http import Http404
@@ -12,21 +11,18 @@ from rest_framework.exceptions import ErrorDetail, NotFound, ParseError, Permiss
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import IsStaffRole
-from core.idempotency import create_once
+from core.idempotency import claim_release, create_once
 from core.models import PaymentMethod
 from core.openapi import conflict
 from orders.models import Order
 from orders.selectors import order_list
 from orders.serializers import OrderSerializer
-from payments import services
+from payments import notifications, services
 from payments.exceptions import GatewayError
-from payments.gateways.card.gateway import InvalidWebhook
-from payments.gateways.mpesa.callbacks import MalformedCallback, apply_stk_callback
-from payments.models import Gateway, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
+from payments.models import Payment, PaymentStatus
 from payments.serializers import (
     CallbackAnswerSerializer,
     CardIntentResponseSerializer,
@@ -37,8 +33,6 @@ from payments.serializers import (
     StkPushSerializer,
 )
 
-logger = logging.getLogger("payments")
-
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -46,7 +40,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     required=False,
     description="A repeat with the same key returns the payment the first request started.",
 )
-MAX_STORED_BODY = 64 * 1024
 
 
 def _order_of(request, order_id: int) -> Order:
@@ -57,12 +50,14 @@ def _order_of(request, order_id: int) -> Order:
     return order
 
 
-def _client_ip(request) -> str | None:
-    ident = BaseThrottle().get_ident(request)  # honours DJANGO_NUM_PROXIES like the throttles do
+@contextmanager
+def _key_freed_on_failure(request, *, scope: str):
+    """A payment the gateway refused leaves its `Idempotency-Key` free: a retry with it sends a new request."""
     try:
-        return str(ipaddress.ip_address(ident.strip()))
-    except ValueError:
-        return None
+        yield
+    except GatewayError:
+        claim_release(request, scope=scope)
+        raise
 
 
 def _payment_body(payment: Payment, status_code: int) -> Response:
@@ -152,7 +147,8 @@ class StkPushView(APIView):
         )  # fmt: skip
         if replay is not None:
             return _payment_body(Payment(pk=replay.resource_id), replay.status)
-        payment = services.mpesa_payment_send(payment=payment)
+        with _key_freed_on_failure(request, scope="payments.stk-push"):
+            payment = services.mpesa_payment_send(payment=payment)
         return _payment_body(payment, status.HTTP_202_ACCEPTED)
 
 
@@ -168,41 +164,6 @@ class RawBodyParser(BaseParser):
         if len(body) > self.limit:
             raise ParseError("The body is too large to be a payment notification.")
         return body
-
-
-def _allowed(ip: str | None) -> bool:
-    allowed = settings.MPESA_CALLBACK_ALLOWED_IPS
-    if not allowed:
-        return True
-    if ip is None:
-        return False
-    address = ipaddress.ip_address(ip)
-    for entry in allowed:
-        try:
-            if address in ipaddress.ip_network(entry.strip(), strict=False):
-                return True
-        except ValueError:
-            logger.error(
-                "MPESA_CALLBACK_ALLOWED_IPS has an entry that is not an address or network", extra={"entry": entry}
-            )
-    return False
-
-
-def _kept_headers(request) -> dict:
-    names = ("Content-Type", "Content-Length", "User-Agent", "X-Forwarded-For", "Stripe-Signature")
-    return {name: request.headers[name][:500] for name in names if name in request.headers}
-
-
-def _stored_raw(request, *, gateway: str) -> tuple[bytes, GatewayNotification]:
-    """Keep what a gateway sent, as received, before anything reads it."""
-    raw: bytes = request.data if isinstance(request.data, bytes) else b""
-    notification = GatewayNotification.objects.create(
-        gateway=gateway,
-        body=raw[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
-        headers=_kept_headers(request),
-        source_ip=_client_ip(request),
-    )
-    return raw, notification
 
 
 class StkCallbackView(APIView):
@@ -226,24 +187,8 @@ class StkCallbackView(APIView):
     def post(self, request, token: str):
         if not hmac.compare_digest(token.encode(), settings.MPESA_CALLBACK_TOKEN.encode()):
             raise NotFound()
-        raw, notification = _stored_raw(request, gateway=Gateway.MPESA)
-        ip = notification.source_ip
-        if not _allowed(ip):
-            _close(notification, NotificationOutcome.REJECTED, f"{ip} is not in MPESA_CALLBACK_ALLOWED_IPS")
-            raise PermissionDenied("This address may not send callbacks.")
-        try:
-            outcome = apply_stk_callback(raw=raw, notification=notification)
-        except MalformedCallback as error:
-            _close(notification, NotificationOutcome.MALFORMED, str(error))
-            raise ParseError(f"Not a Daraja STK callback: {error}") from error
-        _close(notification, outcome, notification.note)
+        notifications.stk_callback_receive(received=notifications.received_from(request))
         return Response({"ResultCode": 0, "ResultDesc": "Accepted"})
-
-
-def _close(notification: GatewayNotification, outcome: str, note: str) -> None:
-    notification.outcome = outcome
-    notification.note = note[:255]
-    notification.save()
 
 
 class CardIntentView(APIView):
@@ -272,7 +217,8 @@ class CardIntentView(APIView):
         )  # fmt: skip
         if replay is not None:
             return _intent_replay(replay.resource_id)
-        payment = services.card_payment_send(payment=payment)
+        with _key_freed_on_failure(request, scope="payments.card-intent"):
+            payment = services.card_payment_send(payment=payment)
         return Response({"payment_id": payment.pk, "client_secret": payment.client_secret})
 
 
@@ -300,15 +246,9 @@ class CardWebhookView(APIView):
         },
     )
     def post(self, request):
-        raw, notification = _stored_raw(request, gateway=Gateway.STRIPE)
-        try:
-            outcome = services.card_webhook_apply(
-                payload=raw, signature=request.headers.get("Stripe-Signature", ""), notification=notification
-            )
-        except InvalidWebhook as error:
-            _close(notification, NotificationOutcome.REJECTED, str(error))
-            raise ParseError(f"Webhook refused: {error}") from error
-        _close(notification, outcome, "")
+        notifications.card_webhook_receive(
+            received=notifications.received_from(request), signature=request.headers.get("Stripe-Signature", "")
+        )
         return Response({"received": True})
 
 

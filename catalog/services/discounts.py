@@ -140,3 +140,23 @@ def coupon_redemption_release(*, order_id: int) -> int:
             Coupon.objects.filter(pk=redemption.coupon_id, times_used__gt=0).update(times_used=F("times_used") - 1)
             redemption.delete()
     return len(redemptions)
+
+
+def coupon_redemption_restore(*, coupon_id: int, user, order_id: int, discount: Decimal) -> bool:
+    """
+    Count again the use an order gave back when it failed unpaid, now that it was paid after all at
+    the discounted price. The money is in, so the use counts even past the coupon's limits (another
+    checkout may have taken the released use meanwhile); returns False when it went past them.
+    """
+    with transaction.atomic():
+        coupon = Coupon.objects.select_for_update().filter(pk=coupon_id).first()
+        if coupon is None or CouponRedemption.objects.filter(coupon=coupon, order_id=order_id).exists():
+            return True
+        within = coupon.max_uses is None or coupon.times_used < coupon.max_uses
+        if coupon.max_uses_per_customer is not None and user is not None:
+            within = within and CouponRedemption.objects.filter(coupon=coupon, user=user).count() < (
+                coupon.max_uses_per_customer
+            )
+        Coupon.objects.filter(pk=coupon.pk).update(times_used=F("times_used") + 1)
+        CouponRedemption.objects.create(coupon=coupon, user=user, order_id=order_id, discount=discount)
+    return within

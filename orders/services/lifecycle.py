@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -22,16 +22,17 @@ from accounts.models import User
 from catalog import inventory
 from catalog.inventory import InsufficientStock, StockLine
 from catalog.models import MovementReason, Product
-from catalog.services.discounts import coupon_redemption_release
+from catalog.services.discounts import coupon_redemption_release, coupon_redemption_restore
+from core.models import PaymentMethod
 from orders import events, notifications, payment_hooks
 from orders.exceptions import AlreadyPaid, InvalidTransition, OrderNotPayable, RefundNotAllowed
 from orders.models import (
     Order,
     OrderLine,
+    OrderPaymentStatus,
     OrderRefund,
     OrderStatus,
     OrderStatusEvent,
-    PaymentStatus,
     RefundStatus,
     StockState,
 )
@@ -39,7 +40,8 @@ from orders.models import (
 S = OrderStatus
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PENDING: frozenset({S.PAID, S.PROCESSING, S.CANCELLED, S.FAILED}),
+    # A cash order refunded in full before it is accepted is over: refunded, its units back on the shelf.
+    S.PENDING: frozenset({S.PAID, S.PROCESSING, S.CANCELLED, S.FAILED, S.REFUNDED}),
     S.PAID: frozenset({S.PROCESSING, S.CANCELLED, S.REFUNDED}),
     S.PROCESSING: frozenset({S.SHIPPED, S.CANCELLED, S.REFUNDED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),
@@ -51,12 +53,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Moves only one kind of order makes: prepaid orders are paid (or fail unpaid) before they are
 # prepared; staff accept a cash-on-delivery order straight from pending.
 PREPAID_ONLY = frozenset({(S.PENDING, S.PAID), (S.PENDING, S.FAILED), (S.FAILED, S.PAID)})
-CASH_ONLY = frozenset({(S.PENDING, S.PROCESSING)})
+CASH_ONLY = frozenset({(S.PENDING, S.PROCESSING), (S.PENDING, S.REFUNDED)})
 # What staff set through `orders/{id}/status`; payments, expiry and refunds make the other moves.
 STAFF_TARGETS = frozenset({S.PROCESSING, S.SHIPPED, S.DELIVERED, S.CANCELLED})
 CUSTOMER_CANCELLABLE = frozenset({S.PENDING, S.PAID})
-REFUND_ATTENTION = "Refund: "  # how the flags that refunds raise begin (and how they are cleared)
-MONEY_RECEIVED = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED})
+FLAG_SEPARATOR = " | "  # between the reasons of an order flagged more than once
+MONEY_RECEIVED = frozenset(
+    {OrderPaymentStatus.PAID, OrderPaymentStatus.PARTIALLY_REFUNDED, OrderPaymentStatus.REFUNDED}
+)
 
 
 def allowed_moves(order: Order) -> list[str]:
@@ -72,6 +76,8 @@ def _move_problem(order: Order, to: str) -> str | None:
         return "A cash-on-delivery order is accepted (processing) or cancelled; it is not paid in advance."
     if move in CASH_ONLY and order.is_prepaid:
         return "A prepaid order is prepared only once it is paid."
+    if to == S.REFUNDED and order.payment_status not in MONEY_RECEIVED:
+        return "Only an order that was paid can be refunded."
     return None
 
 
@@ -94,6 +100,8 @@ def order_transition(*, order: Order, to: str, actor=None, note: str = "", chang
         _move_stock(order=order, to=to, actor=_actor(actor))
         if to in (S.CANCELLED, S.FAILED) and order.payment_status not in MONEY_RECEIVED:
             coupon_redemption_release(order_id=order.pk)
+        if old == S.FAILED and to == S.PAID:
+            _coupon_take_back(order)
         order.status = to
         for field, value in (changes or {}).items():
             setattr(order, field, value)
@@ -104,13 +112,37 @@ def order_transition(*, order: Order, to: str, actor=None, note: str = "", chang
     return order
 
 
+def _coupon_take_back(order: Order) -> None:
+    """Paid after it failed: the coupon use given back at expiry counts again, so paying late never frees a use."""
+    if order.coupon_id is None:
+        return
+    within = coupon_redemption_restore(
+        coupon_id=order.coupon_id, user=order.user, order_id=order.pk, discount=order.discount_total
+    )
+    if not within:
+        order_flag(order, f"Coupon {order.coupon_code} was used past its limits: this order was paid after it "
+                          "expired, when its use had been given back and taken again.")  # fmt: skip
+
+
+def order_flag(order: Order, reason: str) -> None:
+    """
+    Flag `order` (locked, saved by the caller) for staff, keeping the reasons already there: one
+    problem never hides another.
+    """
+    reasons = [part for part in order.attention_reason.split(FLAG_SEPARATOR) if part]
+    if reason not in reasons:
+        reasons.append(reason)
+    order.needs_attention = True
+    order.attention_reason = FLAG_SEPARATOR.join(reasons)[: Order._meta.get_field("attention_reason").max_length]
+
+
 # --- Stock ------------------------------------------------------------------------------------------
 
 
 def _move_stock(*, order: Order, to: str, actor) -> None:
     if to == S.PAID or (order.status == S.PENDING and to == S.PROCESSING):
         _sell(order=order, actor=actor)
-    elif to in (S.CANCELLED, S.FAILED):
+    elif to in (S.CANCELLED, S.FAILED) or (order.status == S.PENDING and to == S.REFUNDED):
         _put_back(order=order, actor=actor)
 
 
@@ -127,11 +159,8 @@ def _sell(*, order: Order, actor) -> None:
                 inventory.stock_reserve(lines=stock, order_id=order.pk, actor=actor, note=note)
                 inventory.stock_commit(lines=stock, order_id=order.pk, actor=actor, note=note)
         except InsufficientStock as shortage:
-            order.needs_attention = True
-            order.attention_reason = (
-                "Paid after its reservation expired, and the stock is gone: "
-                + " ".join(str(detail) for detail in shortage.detail)
-            )[:255]
+            order_flag(order, "Paid after its reservation expired, and the stock is gone: "
+                              + " ".join(str(detail) for detail in shortage.detail))  # fmt: skip
             return
     else:
         return
@@ -189,6 +218,8 @@ def order_assert_payable(*, order: Order) -> None:
         raise AlreadyPaid()
     if order.status != S.PENDING:
         raise OrderNotPayable(f"This order is {order.status}; only a pending order can be paid.")
+    if order.total - order.amount_paid <= 0:
+        raise OrderNotPayable("Nothing is due on this order.")
 
 
 def order_payment_started(*, order: Order) -> Order:
@@ -196,7 +227,7 @@ def order_payment_started(*, order: Order) -> Order:
     with transaction.atomic():
         order = _locked(order)
         order_assert_payable(order=order)
-        order.payment_status = PaymentStatus.PENDING
+        order.payment_status = OrderPaymentStatus.PENDING
         order.save(update_fields=["payment_status", "updated_at"])
     return order
 
@@ -211,12 +242,11 @@ def order_mark_paid(*, order: Order, amount: Decimal, reference: str = "", actor
         order = _locked(order)
         if order.payment_status in MONEY_RECEIVED:
             return order
-        order.payment_status = PaymentStatus.PAID
+        order.payment_status = OrderPaymentStatus.PAID
         order.amount_paid = F("amount_paid") + amount
         order.paid_at = timezone.now()
         if order.status in (S.CANCELLED, S.REFUNDED):
-            order.needs_attention = True
-            order.attention_reason = f"Payment {reference or ''} received for a {order.status} order: refund it."[:255]
+            order_flag(order, f"Payment {reference or ''} received for a {order.status} order: refund it.")
         order.save()
         User.objects.filter(pk=order.user_id).update(
             orders_count=F("orders_count") + 1, total_spent=F("total_spent") + amount
@@ -224,6 +254,8 @@ def order_mark_paid(*, order: Order, amount: Decimal, reference: str = "", actor
         events.order_paid(order=order, actor=_actor(actor), amount=amount, reference=reference)
         if order.is_prepaid and order.status in (S.PENDING, S.FAILED):
             note = f"Paid {order.currency} {amount}" + (f", reference {reference}" if reference else "")
+            if not amount:
+                note = "Nothing to pay: the order's total is 0."
             order = order_transition(order=order, to=S.PAID, actor=actor, note=note, changes={"reserved_until": None})
         order.refresh_from_db()
     return order
@@ -234,7 +266,7 @@ def order_mark_payment_failed(*, order: Order, reason: str, actor=None) -> Order
     with transaction.atomic():
         order = _locked(order)
         if order.status == S.PENDING and order.payment_status not in MONEY_RECEIVED:
-            order.payment_status = PaymentStatus.FAILED
+            order.payment_status = OrderPaymentStatus.FAILED
             order.save(update_fields=["payment_status", "updated_at"])
     return order
 
@@ -294,7 +326,7 @@ def reservations_expire(*, now: datetime | None = None, batch: int = 500) -> int
                 continue
             order_transition(
                 order=order, to=S.FAILED, note="Not paid in time; the items were released.",
-                changes={"payment_status": PaymentStatus.FAILED},
+                changes={"payment_status": OrderPaymentStatus.FAILED},
             )  # fmt: skip
             expired += 1
     return expired
@@ -314,17 +346,25 @@ def order_refund(
     provider_reference: str = "",
 ) -> Order:
     """
-    Give back `amount` (all that is left when None) of what was paid. `restock` puts the sold
-    units back on the shelf: those of `restock_quantities` ({line id: units}) or, without it,
-    every unit not yet restocked. A full refund makes the order `refunded` unless it was
-    cancelled. The money goes back through the gateway after commit (`payment_hooks`);
-    `provider_reference` is the reversal already made by hand (an M-Pesa reversal from the portal).
+    Give back `amount` (all that is left when None) of what was paid, to the payments that paid the
+    order, never more than each took (one refund row per payment). `restock` puts the sold units back
+    on the shelf: those of `restock_quantities` ({line id: units}) or, without it, every unit not yet
+    restocked. A full refund makes the order `refunded` unless it was cancelled. The money goes back
+    through the gateway after commit (`payment_hooks`); `provider_reference` is an M-Pesa reversal
+    already made by hand in the portal (refused for other orders: a card refund goes through Stripe).
     """
     with transaction.atomic():
         order = _locked(order)
-        if order.payment_status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
+        if order.payment_status not in (OrderPaymentStatus.PAID, OrderPaymentStatus.PARTIALLY_REFUNDED):
             raise RefundNotAllowed(f"Nothing was paid on this order (payment {order.payment_status}).")
         left = order.refundable_amount
+        if left <= 0:
+            raise RefundNotAllowed(f"Nothing is left to refund on this order (paid {order.amount_paid:.2f}).")
+        if provider_reference and order.payment_method != PaymentMethod.MPESA:
+            raise ValidationError({"reference": [ErrorDetail(
+                "A reversal reference is for M-Pesa orders; this order's money goes back through its own gateway.",
+                code="invalid",
+            )]})  # fmt: skip
         amount = left if amount is None else amount
         if not Decimal("0") < amount <= left:
             raise ValidationError({"amount": [ErrorDetail(f"Between 0.01 and {left:.2f} can be refunded.",
@@ -333,22 +373,62 @@ def order_refund(
         if restock and order.stock_state == StockState.SOLD:
             restocked = restock_lines(order=order, quantities=_restock_plan(order, restock_quantities),
                                       reason=MovementReason.RETURN, actor=_actor(actor))  # fmt: skip
-        refund = OrderRefund.objects.create(
-            order=order, amount=amount, reason=reason[:500], restocked=restocked > 0, actor=_actor(actor),
-            provider_reference=provider_reference[:100],
-        )  # fmt: skip
-        payment_hooks.refund_process_on_commit(refund=refund)
+        for index, (payment_id, part) in enumerate(_refund_parts(order, amount)):
+            refund = OrderRefund.objects.create(
+                order=order, payment_id=payment_id, amount=part, reason=reason[:500], actor=_actor(actor),
+                restocked=restocked > 0 and index == 0, provider_reference=provider_reference[:100],
+            )  # fmt: skip
+            payment_hooks.refund_process_on_commit(refund=refund)
         fully = amount == left
         order.amount_refunded += amount
-        order.payment_status = PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED
+        order.payment_status = OrderPaymentStatus.REFUNDED if fully else OrderPaymentStatus.PARTIALLY_REFUNDED
         order.save()
         User.objects.filter(pk=order.user_id).update(
             total_spent=Greatest(F("total_spent") - amount, Value(Decimal("0.00"))),
             **({"orders_count": Greatest(F("orders_count") - 1, Value(0))} if fully else {}),
         )
-        if fully and S.REFUNDED in TRANSITIONS[order.status]:
+        if fully and S.REFUNDED in allowed_moves(order):
             order = order_transition(order=order, to=S.REFUNDED, actor=actor, note=reason)
     return order
+
+
+def _refund_parts(order: Order, amount: Decimal) -> list[tuple[int | None, Decimal]]:
+    """
+    Split `amount` over the payments that paid `order`, oldest first, each up to what it has left
+    after earlier refunds. What no payment covers (money recorded by hand) is a part of its own.
+    """
+    took = payment_hooks.paid_by(order=order)
+    given = dict(
+        OrderRefund.objects.filter(order=order, extra_payment=False, payment_id__in=[pk for pk, _ in took])
+        .order_by()
+        .values("payment_id")
+        .annotate(total=Sum("amount"))
+        .values_list("payment_id", "total")
+    )
+    parts: list[tuple[int | None, Decimal]] = []
+    rest = amount
+    for payment_id, paid in took:
+        part = min(paid - given.get(payment_id, Decimal("0")), rest)
+        if part > 0:
+            parts.append((payment_id, part))
+            rest -= part
+    if rest > 0:
+        parts.append((None, rest))
+    return parts
+
+
+def refund_extra_record(*, order: Order, payment_id: int, amount: Decimal, reason: str, actor) -> OrderRefund:
+    """
+    Record giving back a payment that came on top of an already paid order (the payments app knows
+    which those are). The order's books do not move: that money was never counted in them.
+    """
+    with transaction.atomic():
+        refund = OrderRefund.objects.create(
+            order=order, payment_id=payment_id, extra_payment=True, amount=amount, reason=reason[:500],
+            actor=_actor(actor),
+        )  # fmt: skip
+        payment_hooks.refund_process_on_commit(refund=refund)
+    return refund
 
 
 def _restock_plan(order: Order, requested: dict[int, int] | None) -> dict[int, int]:
@@ -366,47 +446,66 @@ def _restock_plan(order: Order, requested: dict[int, int] | None) -> dict[int, i
     return requested
 
 
+def _locked_refund(refund: OrderRefund) -> OrderRefund:
+    return OrderRefund.objects.select_for_update().get(pk=refund.pk)
+
+
+def _refund_state(refund: OrderRefund, *, status: str, reference: str, failure: str = "", attention: str = "") -> None:
+    refund.status = status
+    refund.provider_reference = (reference or refund.provider_reference)[:100]
+    refund.failure_reason = failure[:255]
+    refund.attention = attention[:500]
+
+
 def refund_mark_succeeded(*, refund: OrderRefund, reference: str = "") -> OrderRefund:
-    """The money went back (Stripe confirmed, or staff made the M-Pesa reversal); idempotent."""
+    """The money went back (the gateway confirmed, or staff made the M-Pesa reversal); idempotent, unflags it."""
     with transaction.atomic():
-        refund = OrderRefund.objects.select_for_update().get(pk=refund.pk)
+        refund = _locked_refund(refund)
         if refund.status != RefundStatus.SUCCEEDED:
-            refund.status = RefundStatus.SUCCEEDED
-            refund.provider_reference = (reference or refund.provider_reference)[:100]
-            refund.failure_reason = ""
+            _refund_state(refund, status=RefundStatus.SUCCEEDED, reference=reference)
             refund.completed_at = timezone.now()
             refund.save()
-            unsettled = OrderRefund.objects.filter(order_id=refund.order_id).exclude(status=RefundStatus.SUCCEEDED)
-            if not unsettled.exists():  # the flag the refund raised comes down with it, not any other
-                Order.objects.filter(pk=refund.order_id, attention_reason__startswith=REFUND_ATTENTION).update(
-                    needs_attention=False, attention_reason=""
-                )
+            payment_hooks.refund_settled(refund=refund)
     return refund
 
 
-def refund_mark_failed(*, refund: OrderRefund, reason: str, attention: str = "") -> OrderRefund:
+def refund_mark_sent(*, refund: OrderRefund, reference: str) -> OrderRefund:
+    """The gateway accepted the refund and tells the outcome later (a Stripe refund `pending`)."""
+    with transaction.atomic():
+        refund = _locked_refund(refund)
+        if refund.status != RefundStatus.SUCCEEDED:
+            _refund_state(refund, status=RefundStatus.PENDING, reference=reference)
+            refund.save()
+    return refund
+
+
+def refund_mark_failed(
+    *, refund: OrderRefund, reason: str, attention: str = "", reopen: bool = False, reference: str = ""
+) -> OrderRefund:
     """
-    The gateway did not give the money back (or a person must): the order is flagged so staff act.
-    `attention` is what they should do; the books stay as recorded.
+    The gateway did not give the money back (or a person must): the refund is flagged so staff act.
+    `attention` is what they should do (a refund waiting for a person stays pending when `reason` is
+    empty); the order's own flag is left alone, and the books stay as recorded. A refund already
+    succeeded stays so, unless the gateway itself says it failed after all (`reopen`).
     """
     with transaction.atomic():
-        refund = OrderRefund.objects.select_for_update().get(pk=refund.pk)
-        if refund.status == RefundStatus.SUCCEEDED:
+        refund = _locked_refund(refund)
+        if refund.status == RefundStatus.SUCCEEDED and not reopen:
             return refund
-        refund.status = RefundStatus.FAILED if reason else RefundStatus.PENDING
-        refund.failure_reason = reason[:255]
+        undone = refund.status == RefundStatus.SUCCEEDED
+        _refund_state(refund, status=RefundStatus.FAILED if reason else RefundStatus.PENDING, reference=reference,
+                      failure=reason, attention=attention or f"{refund.amount} did not go back: {reason}")  # fmt: skip
+        refund.completed_at = None
         refund.save()
-        Order.objects.filter(pk=refund.order_id).update(
-            needs_attention=True,
-            attention_reason=(REFUND_ATTENTION + (attention or f"{refund.amount} failed: {reason}"))[:255],
-        )
+        if undone:
+            payment_hooks.refund_settled(refund=refund)
     return refund
 
 
 def refund_retry(*, refund: OrderRefund) -> OrderRefund:
     """Send a failed refund to the gateway again (its idempotency key makes a repeat harmless)."""
     with transaction.atomic():
-        refund = OrderRefund.objects.select_for_update().get(pk=refund.pk)
+        refund = _locked_refund(refund)
         if refund.status != RefundStatus.FAILED:
             return refund
         refund.status = RefundStatus.PENDING

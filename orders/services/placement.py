@@ -28,7 +28,8 @@ from core.models import PaymentMethod
 from core.store import StoreConfig, store_config
 from orders import events, notifications
 from orders.exceptions import CartEmpty, PaymentMethodUnavailable
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusEvent, PaymentStatus, StockState
+from orders.models import Order, OrderLine, OrderPaymentStatus, OrderStatus, OrderStatusEvent, StockState
+from orders.services.lifecycle import order_mark_paid
 from orders.services.numbers import order_number_new
 
 # Daraja takes 1 to 250,000 shillings in one STK push.
@@ -90,6 +91,8 @@ def order_place(
         OrderStatusEvent.objects.create(order=order, status=OrderStatus.PENDING, actor=user, note="Order placed")
         events.order_created(order=order, actor=user)
         notifications.order_placed(order=order, lines=order_lines)
+        if priced.total == 0:  # nothing to pay (a free item, a coupon covering all): paid as it is placed
+            order = order_mark_paid(order=order, amount=priced.total, actor=user)
         if cart is not None:
             cart_clear(cart=cart)
     return order
@@ -163,7 +166,7 @@ def _create(
         "email": user.email,
         "phone": phone or address.get("phone") or user.phone,
         "payment_method": payment_method,
-        "payment_status": PaymentStatus.UNPAID,
+        "payment_status": OrderPaymentStatus.UNPAID,
         "stock_state": StockState.RESERVED,
         "subtotal": priced.subtotal,
         "discount_total": priced.discount_total,

@@ -24,7 +24,7 @@ from accounts.tests.factories import UserFactory
 from catalog.models import ProductVariant
 from catalog.tests.factories import VariantFactory
 from core.models import PaymentMethod
-from orders.models import Order, OrderLine, OrderStatus, PaymentStatus, StockState
+from orders.models import Order, OrderLine, OrderPaymentStatus, OrderStatus, StockState
 
 
 class OrderFactory(factory.django.DjangoModelFactory):
@@ -36,7 +36,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     class Params:
         paid = factory.Trait(
             status=OrderStatus.PAID,
-            payment_status=PaymentStatus.PAID,
+            payment_status=OrderPaymentStatus.PAID,
             stock_state=StockState.SOLD,
             amount_paid=factory.SelfAttribute("total"),
             paid_at=factory.LazyFunction(timezone.now),

@@ -8,7 +8,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from catalog.models import Coupon, MovementReason, ProductVariant, StockMovement
+from catalog.models import Coupon, CouponRedemption, MovementReason, ProductVariant, StockMovement
 from core.models import Event, EventType
 from core.testing import error_codes
 from orders.models import Order, OrderRefund, OrderStatus, StockState
@@ -20,6 +20,7 @@ from orders.services.lifecycle import (
     order_transition,
     reservations_expire,
 )
+from orders.tests.conftest import checkout_body
 
 pytestmark = pytest.mark.django_db
 
@@ -467,3 +468,59 @@ def test_a_cash_order_never_fails_for_want_of_payment(place, phone):
     with pytest.raises(InvalidTransition):
         order_transition(order=order, to="failed")
     assert status_of(order) == ("pending", "unpaid")
+
+
+def test_paying_after_expiry_takes_back_the_coupon_use_so_a_once_per_customer_coupon_cannot_be_reused(
+    place, phone, customer_api, address
+):
+    coupon = Coupon.objects.create(code="ONCE", kind="fixed", value=Decimal("10"), max_uses_per_customer=1)
+    order = place((phone, 1), coupon_code="ONCE")
+    with time_machine.travel(timezone.now() + timedelta(minutes=20)):
+        reservations_expire()
+
+    order_mark_paid(order=order, amount=order.total, reference="LATE4")
+
+    coupon.refresh_from_db()
+    assert coupon.times_used == 1
+    assert CouponRedemption.objects.filter(coupon=coupon, order_id=order.pk).exists()
+    again = customer_api.post(
+        "/api/v1/orders", checkout_body(address.pk, (phone, 1), coupon_code="ONCE"), format="json"
+    )
+    assert again.status_code == 400
+    assert error_codes(again) == ["coupon_invalid"]
+
+
+def test_paying_after_expiry_when_the_coupons_last_use_went_to_another_order_counts_it_and_flags_the_order(
+    place, phone, charger
+):
+    coupon = Coupon.objects.create(code="LAST", kind="fixed", value=Decimal("10"), max_uses=1)
+    late = place((phone, 1), coupon_code="LAST")
+    with time_machine.travel(timezone.now() + timedelta(minutes=20)):
+        reservations_expire()
+    place((charger, 1), coupon_code="LAST")  # the released use, taken by the next checkout
+
+    late = order_mark_paid(order=late, amount=late.total, reference="LATE5")
+
+    coupon.refresh_from_db()
+    assert coupon.times_used == 2
+    assert late.status == "paid"
+    assert late.needs_attention is True
+    assert "Coupon LAST" in late.attention_reason
+
+
+def test_a_full_refund_of_a_pending_cash_order_refunds_it_releases_its_stock_and_it_can_no_longer_ship(
+    place, phone, staff_api
+):
+    order = place((phone, 1), payment_method="cod")
+    assert post(staff_api, order, "record-cash", {"amount": "1460.00"}).status_code == 200
+
+    response = post(staff_api, order, "refund", {"reason": "Customer changed their mind", "restock": False})
+
+    assert response.status_code == 200
+    assert status_of(order) == ("refunded", "refunded")
+    assert stock(phone) == (5, 0)
+    assert order.reserved_until is None
+    accept = post(staff_api, order, "status", {"status": "processing"})
+    assert accept.status_code == 409
+    assert error_codes(accept) == ["invalid_transition"]
+    assert stock(phone) == (5, 0)

@@ -14,7 +14,7 @@ from catalog.models import Product, Review
 from catalog.services.reviews import review_create, review_set_visibility
 from catalog.tests.factories import ProductFactory, VariantFactory, make_category
 from core.testing import error_attrs, error_codes
-from orders.models import OrderStatus, PaymentStatus
+from orders.models import OrderPaymentStatus, OrderStatus
 from orders.purchases import bought_together, customer_bought
 from orders.tests.factories import order_for, paid_order_for
 
@@ -163,7 +163,7 @@ def test_a_rating_alone_is_a_review(customer_api, customer):
 
 def test_a_partially_refunded_order_still_counts_as_a_purchase(customer_api, customer):
     product = new_product()
-    bought(customer, product, payment_status=PaymentStatus.PARTIALLY_REFUNDED)
+    bought(customer, product, payment_status=OrderPaymentStatus.PARTIALLY_REFUNDED)
 
     assert customer_api.post(reviews_url(product), {"rating": 3}).status_code == 201
 
@@ -190,11 +190,11 @@ def test_a_customer_who_never_bought_the_product_is_refused_not_purchased(custom
 @pytest.mark.parametrize(
     ("status", "payment_status"),
     [
-        (OrderStatus.PENDING, PaymentStatus.UNPAID),
-        (OrderStatus.PENDING, PaymentStatus.PENDING),
-        (OrderStatus.FAILED, PaymentStatus.FAILED),
-        (OrderStatus.CANCELLED, PaymentStatus.UNPAID),
-        (OrderStatus.REFUNDED, PaymentStatus.REFUNDED),
+        (OrderStatus.PENDING, OrderPaymentStatus.UNPAID),
+        (OrderStatus.PENDING, OrderPaymentStatus.PENDING),
+        (OrderStatus.FAILED, OrderPaymentStatus.FAILED),
+        (OrderStatus.CANCELLED, OrderPaymentStatus.UNPAID),
+        (OrderStatus.REFUNDED, OrderPaymentStatus.REFUNDED),
     ],
 )
 def test_an_order_that_was_not_paid_or_was_refunded_does_not_count(customer_api, customer, status, payment_status):

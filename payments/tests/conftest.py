@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import json
 import socket
 import time
 
@@ -133,6 +134,24 @@ def stripe_event(event_type: str, intent: dict, *, event_id: str = "evt_3QDuka00
         "pending_webhooks": 1,
         "request": {"id": None, "idempotency_key": None},
     }
+
+
+def intent_succeeded(intent_id: str, *, amount_received: int = 146000, event_id: str = "evt_succeeded_1") -> dict:
+    """Stripe's `payment_intent.succeeded` event for `intent_id`."""
+    intent = payment_intent(intent_id, status="succeeded", amount_received=amount_received)
+    return stripe_event("payment_intent.succeeded", intent, event_id=event_id)
+
+
+def card_webhook(client, event: dict, *, signature: str | None = None):
+    """Stripe's POST of `event` to the webhook endpoint, signed unless `signature` says otherwise."""
+    payload = json.dumps(event).encode()
+    return client.generic(
+        "POST",
+        "/api/v1/payments/card/webhook",
+        payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe_signature(payload) if signature is None else signature,
+    )
 
 
 def stripe_signature(payload: bytes, *, secret: str = STRIPE_WEBHOOK_SECRET, timestamp: int | None = None) -> str:

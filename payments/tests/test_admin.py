@@ -21,9 +21,10 @@ from django.utils.html import escape
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from catalog.models import ProductVariant
 from catalog.tests.factories import VariantFactory
 from orders.models import Order, OrderRefund, OrderStatus
-from orders.services.lifecycle import order_cancel
+from orders.services.lifecycle import order_cancel, order_refund, reservations_expire
 from payments import services
 from payments.exceptions import GatewayError
 from payments.models import GatewayNotification, Payment
@@ -653,3 +654,65 @@ def test_staff_without_the_payments_permission_cannot_open_the_attention_page():
     client.force_login(technician)
 
     assert client.get(ATTENTION).status_code == 403
+
+
+# --- Flags do not erase each other ------------------------------------------------------------------
+
+
+@pytest.fixture
+def paid_with_stock_gone(push):
+    """An M-Pesa order paid after its reservation expired, when its phone had sold out: flagged for the stock."""
+    payment = push("ws_CO_late")
+    with time_machine.travel(timezone.now() + timedelta(minutes=20)):
+        reservations_expire()
+    ProductVariant.objects.filter(pk=payment.order.lines.get().variant_id).update(stock_quantity=0)
+    callback(stk_callback("ws_CO_late", amount=1460, receipt="QKLATE0001"))
+    order = refreshed(payment.order)
+    assert (order.status, order.needs_attention) == (OrderStatus.PAID, True)
+    assert "stock is gone" in order.attention_reason
+    return order
+
+
+def section(page_text: str, title: str) -> str:
+    """One list of the Needs attention page, from its heading to the next."""
+    return page_text.split(f"<h2>{title} ")[1].split("<h2>")[0]
+
+
+def refund_by_hand(order, staff_user, capture) -> OrderRefund:
+    """A partial refund of an M-Pesa order: it waits for staff to make the reversal in the portal."""
+    with capture(execute=True):
+        order_refund(order=order, amount=Decimal("460.00"), reason="Late delivery", restock=False, actor=staff_user)
+    refund = OrderRefund.objects.get(order=order)
+    assert refund.status == "pending"
+    return refund
+
+
+def test_a_refund_waiting_for_a_reversal_does_not_hide_the_orders_stock_flag(
+    browser, paid_with_stock_gone, staff_user, django_capture_on_commit_callbacks
+):
+    refund_by_hand(paid_with_stock_gone, staff_user, django_capture_on_commit_callbacks)
+
+    text = browser.get(ATTENTION).text
+
+    assert "stock is gone" in section(text, "Orders flagged")
+    assert "Reverse it in the M-Pesa portal" in text and "Payment QKLATE0001" in text
+
+
+def test_recording_the_reversal_settles_the_refund_and_leaves_the_order_flagged_for_its_stock(
+    browser, paid_with_stock_gone, staff_user, django_capture_on_commit_callbacks
+):
+    refund = refund_by_hand(paid_with_stock_gone, staff_user, django_capture_on_commit_callbacks)
+
+    browser.post(
+        "/admin/orders/orderrefund/",
+        {"action": "record_reversal", "reference": "RVS460", "_selected_action": [refund.pk]},
+    )
+
+    assert refreshed(refund).status == "succeeded"
+    order = refreshed(paid_with_stock_gone)
+    assert order.needs_attention is True
+    assert "stock is gone" in order.attention_reason
+    text = browser.get(ATTENTION).text
+    assert f"{order.number}</a>" in section(text, "Orders flagged")
+    assert "stock is gone" in section(text, "Orders flagged")
+    assert "Every refund is settled." in text

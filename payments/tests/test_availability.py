@@ -15,7 +15,7 @@ from core.store import store_config_forget
 from core.testing import error_attrs, error_codes
 from orders.models import Order
 from orders.tests.conftest import checkout_body
-from payments.models import Gateway, Payment
+from payments.models import GatewayKind, Payment
 from payments.tests.conftest import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db
@@ -209,7 +209,7 @@ def test_a_card_payment_starts_exactly_when_card_is_offered(api, customer_api, p
     assert "card" in offered(api)
     started = customer_api.post(CARD_INTENT, {"order_id": order.pk}, format="json")
     assert started.status_code == 200, started.content
-    assert Payment.objects.get(pk=started.json()["payment_id"]).gateway == Gateway.SIMULATED
+    assert Payment.objects.get(pk=started.json()["payment_id"]).gateway == GatewayKind.SIMULATED
 
     settings.PAYMENTS_SIMULATION = False
     assert "card" not in offered(api)

@@ -11,8 +11,16 @@ from accounts.tests.factories import UserFactory
 from core.testing import authenticated_client, error_codes
 from orders.models import Order, OrderRefund
 from orders.services.lifecycle import order_cancel, order_mark_paid
-from payments.models import Gateway, GatewayNotification, Payment, PaymentStatus
-from payments.tests.conftest import intent_created, payment_intent, stripe_event, stripe_signature, unreachable_url
+from payments.models import GatewayKind, GatewayNotification, Payment, PaymentStatus
+from payments.tests.conftest import (
+    card_webhook,
+    intent_created,
+    intent_succeeded,
+    payment_intent,
+    stripe_event,
+    stripe_signature,
+    unreachable_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,19 +39,11 @@ def fresh(order: Order) -> Order:
 
 
 def webhook(api, event: dict, *, signature: str | None = None):
-    payload = json.dumps(event).encode()
-    return api.generic(
-        "POST",
-        WEBHOOK,
-        payload,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=stripe_signature(payload) if signature is None else signature,
-    )
+    return card_webhook(api, event, signature=signature)
 
 
 def succeeded(intent_id: str = PI, amount_received: int = 146000, event_id: str = "evt_succeeded_1") -> dict:
-    intent = payment_intent(intent_id, status="succeeded", amount_received=amount_received)
-    return stripe_event("payment_intent.succeeded", intent, event_id=event_id)
+    return intent_succeeded(intent_id, amount_received=amount_received, event_id=event_id)
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_an_intent_for_the_order_total_hands_back_the_client_secret(stripe_fake,
     assert (sent["amount"], sent["currency"]) == ("146000", "kes")
     assert (sent["metadata[order_number]"], sent["metadata[payment_id]"]) == (order.number, str(body["payment_id"]))
     payment = Payment.objects.get(pk=body["payment_id"])
-    assert (payment.status, payment.gateway, payment.provider_reference) == ("pending", Gateway.STRIPE, PI)
+    assert (payment.status, payment.gateway, payment.provider_reference) == ("pending", GatewayKind.STRIPE, PI)
     assert payment.amount == Decimal("1460.00")
     assert fresh(order).payment_status == "pending"
     assert stock(phone) == (5, 1)
@@ -148,6 +148,21 @@ def test_stripe_down_answers_502_records_the_attempt_failed_and_lets_the_custome
     assert fresh(order).payment_status == "pending"
 
 
+def test_retrying_a_failed_intent_with_the_same_idempotency_key_creates_a_new_intent(
+    stripe_fake, settings, customer_api, order
+):
+    settings.STRIPE_API_BASE = unreachable_url()
+    first = customer_api.post(INTENT, {"order_id": order.pk}, format="json", HTTP_IDEMPOTENCY_KEY="pay-card-2")
+    settings.STRIPE_API_BASE = stripe_fake.url_for("").rstrip("/")
+    intent_created(stripe_fake, PI)
+
+    retry = customer_api.post(INTENT, {"order_id": order.pk}, format="json", HTTP_IDEMPOTENCY_KEY="pay-card-2")
+
+    assert (first.status_code, retry.status_code) == (502, 200)
+    assert retry.json()["client_secret"] == f"{PI}_secret_T3stCl13ntS3cr3t"
+    assert list(Payment.objects.order_by("id").values_list("status", flat=True)) == ["failed", "pending"]
+
+
 def test_a_declined_intent_answers_502_with_stripes_message(stripe_fake, customer_api, order):
     stripe_fake.expect_request("/v1/payment_intents").respond_with_json(
         {"error": {"type": "invalid_request_error", "code": "amount_too_large", "message": "Amount is too large."}},
@@ -186,7 +201,7 @@ def test_a_signed_success_pays_the_order_and_sells_its_stock(api, started, order
     assert stock(phone) == (4, 0)
     customer.refresh_from_db()
     assert customer.orders_count == 1
-    note = GatewayNotification.objects.get(gateway=Gateway.STRIPE)
+    note = GatewayNotification.objects.get(gateway=GatewayKind.STRIPE)
     assert (note.outcome, note.reference, note.payment_id) == ("applied", "evt_succeeded_1", started.pk)
 
 
@@ -338,6 +353,7 @@ def test_a_refund_stripe_refuses_is_recorded_failed_and_flags_the_order(
 
     assert recorded.status == "failed"
     assert recorded.failure_reason == "This charge is disputed and cannot be refunded."
-    flagged = fresh(paid)
-    assert flagged.needs_attention
-    assert "This charge is disputed" in flagged.attention_reason
+    assert "This charge is disputed" in recorded.attention
+    assert staff_api.get(f"/api/v1/orders/{paid.pk}").json()["needs_attention"] is True
+    assert staff_api.get("/api/v1/orders", {"needs_attention": "true"}).json()["count"] == 1
+    assert fresh(paid).attention_reason == ""  # the order's own flags are its own

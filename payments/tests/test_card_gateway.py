@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from werkzeug import Response
 
-from payments.gateways.card.gateway import CardGateway, InvalidWebhook, from_minor_units, minor_units
+from payments.gateways.card.gateway import CardGateway, InvalidWebhook, RefundUpdate, from_minor_units, minor_units
 from payments.interface import PaymentRequest, RefundRequest
 from payments.tests.conftest import (
     STRIPE_SECRET_KEY,
@@ -297,6 +297,35 @@ def test_another_event_type_comes_back_without_intent_fields(stripe_fake):
     event = CardGateway().parse_webhook(payload=payload, signature=stripe_signature(payload))
 
     assert (event.type, event.intent_id, event.amount_minor, event.currency) == ("charge.refunded", "", None, "")
+
+
+def test_a_refund_update_is_read_with_its_status_reason_intent_and_own_refund_id(stripe_fake):
+    refund = refund_json("failed", failure_reason="expired_or_canceled_card", metadata={"refund_id": "7"})
+    payload = json.dumps(stripe_event("charge.refund.updated", refund)).encode()
+
+    event = CardGateway().parse_webhook(payload=payload, signature=stripe_signature(payload))
+
+    assert event.refund == RefundUpdate(
+        id="re_3QDuka0000000001", status="failed", failure_reason="expired_or_canceled_card",
+        payment_intent="pi_3QDuka0000000001", refund_id=7,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("metadata", [{}, {"refund_id": "seven"}, {"refund_id": "9" * 30}, "not a dict"])
+def test_a_refund_update_without_a_usable_own_refund_id_is_read_without_one(stripe_fake, metadata):
+    payload = json.dumps(stripe_event("refund.updated", refund_json("succeeded", metadata=metadata))).encode()
+
+    event = CardGateway().parse_webhook(payload=payload, signature=stripe_signature(payload))
+
+    assert (event.refund.status, event.refund.refund_id) == ("succeeded", None)
+
+
+@pytest.mark.parametrize("refund", [{}, {"id": "re_1", "object": "charge"}, {"object": "refund"}, ["re_1"]])
+def test_a_refund_event_that_carries_no_refund_is_refused(stripe_fake, refund):
+    payload = json.dumps(stripe_event("refund.failed", refund)).encode()
+
+    with pytest.raises(InvalidWebhook):
+        CardGateway().parse_webhook(payload=payload, signature=stripe_signature(payload))
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from core.models import Event, EventType
 from core.testing import authenticated_client, error_attrs, error_codes
 from orders.models import Order, OrderStatus
 from orders.services.lifecycle import reservations_expire
-from payments.models import Gateway, GatewayNotification, Payment, PaymentStatus
+from payments.models import GatewayKind, GatewayNotification, Payment, PaymentStatus
 from payments.tests.conftest import CALLBACK_TOKEN, push_accepted, stk_callback, token_ok
 
 pytestmark = pytest.mark.django_db
@@ -237,6 +237,26 @@ def test_the_same_idempotency_key_pushes_once(daraja, customer_api, place, phone
 
     assert first.json()["id"] == second.json()["id"]
     assert len([r for r, _ in daraja.log if r.path.endswith("processrequest")]) == 1
+
+
+def test_retrying_a_refused_push_with_the_same_idempotency_key_sends_a_new_push(daraja, customer_api, place, phone):
+    token_ok(daraja)
+    daraja.expect_oneshot_request("/mpesa/stkpush/v1/processrequest").respond_with_json(
+        {"requestId": "z", "errorCode": "500.001.1001", "errorMessage": "Unable to lock subscriber"}, status=500
+    )
+    push_accepted(daraja, "ws_CO_retried")
+    order = place((phone, 1))
+    body = {"order_id": order.pk, "phone": "0712345678"}
+
+    first = customer_api.post("/api/v1/payments/mpesa/stk-push", body, format="json", HTTP_IDEMPOTENCY_KEY="tap-2")
+    retry = customer_api.post("/api/v1/payments/mpesa/stk-push", body, format="json", HTTP_IDEMPOTENCY_KEY="tap-2")
+    replay = customer_api.post("/api/v1/payments/mpesa/stk-push", body, format="json", HTTP_IDEMPOTENCY_KEY="tap-2")
+
+    assert (first.status_code, retry.status_code, replay.status_code) == (502, 202, 202)
+    assert (retry.json()["status"], retry.json()["checkout_request_id"]) == ("pending", "ws_CO_retried")
+    assert replay.json()["id"] == retry.json()["id"]
+    assert len([r for r, _ in daraja.log if r.path.endswith("processrequest")]) == 2
+    assert list(Payment.objects.order_by("id").values_list("status", flat=True)) == ["failed", "pending"]
 
 
 def test_without_mpesa_settings_or_simulation_mpesa_is_unavailable(customer_api, place, phone, settings):
@@ -592,7 +612,7 @@ def test_without_daraja_the_simulator_plays_safaricom(simulated, customer_api, a
     assert response.json()["status"] == "succeeded"
     assert response.json()["provider_reference"].startswith("SIM")
     assert Order.objects.get(pk=order["id"]).status == OrderStatus.PAID
-    assert Payment.objects.get().gateway == Gateway.SIMULATED
+    assert Payment.objects.get().gateway == GatewayKind.SIMULATED
 
 
 def test_a_simulated_failure_leaves_the_order_payable(simulated, customer_api, place, phone):
@@ -713,6 +733,5 @@ def test_an_mpesa_refund_without_a_reference_waits_for_staff(
 
     refund = order.refunds.get()
     assert refund.status == "pending"
-    order.refresh_from_db()
-    assert order.needs_attention is True
-    assert "QKPAID" in order.attention_reason
+    assert "Reverse it in the M-Pesa portal" in refund.attention and "QKPAID" in refund.attention
+    assert customer_api.get(f"/api/v1/orders/{order.pk}").json()["needs_attention"] is True

@@ -1,6 +1,6 @@
 """
 Stripe over HTTPS, through Stripe's own library, and nothing else: create a PaymentIntent, create
-a Refund. What the answers mean for a payment is for `gateway.py`.
+a Refund, read a Refund. What the answers mean for a payment is for `gateway.py`.
 
 The library is built with no network retries: a retry belongs to the caller, who sends the same
 idempotency key so Stripe answers the retry with the first result. Every call is logged to
@@ -59,6 +59,13 @@ class StripeApi:
         return self._call(
             "refund.create",
             lambda: self.client.v1.refunds.create(params, {"idempotency_key": idempotency_key}),
+            log={"payment_id": payment_id, "refund_id": refund_id},
+        )
+
+    def retrieve_refund(self, *, refund_reference: str, payment_id: int, refund_id: int) -> dict:
+        return self._call(
+            "refund.retrieve",
+            lambda: self.client.v1.refunds.retrieve(refund_reference),
             log={"payment_id": payment_id, "refund_id": refund_id},
         )
 

@@ -11,10 +11,19 @@ import stripe
 from django.conf import settings
 
 from payments.gateways.card.client import StripeApi, StripeCallError, stripe_client
-from payments.gateways.card.webhooks import CardEvent, InvalidWebhook, verified_event
+from payments.gateways.card.webhooks import REFUND_EVENTS, CardEvent, InvalidWebhook, RefundUpdate, verified_event
 from payments.interface import GatewayResponse, PaymentRequest, RefundRequest
 
-__all__ = ["CardEvent", "CardGateway", "InvalidWebhook", "card_configured", "from_minor_units", "minor_units"]
+__all__ = [
+    "REFUND_EVENTS",
+    "CardEvent",
+    "CardGateway",
+    "InvalidWebhook",
+    "RefundUpdate",
+    "card_configured",
+    "from_minor_units",
+    "minor_units",
+]
 
 # Stripe's amounts are integers in the currency's minor unit (https://docs.stripe.com/currencies):
 # cents for most, the unit itself for these, and thousandths (ending in 0) for the three-decimal
@@ -23,7 +32,8 @@ ZERO_DECIMAL = frozenset(
     {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
 )
 THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
-SUCCESSFUL_REFUND = ("succeeded", "pending")  # pending: Stripe accepted it and the bank is paying it back
+# pending (or requires_action): Stripe accepted it and the outcome comes later, by webhook.
+SUCCESSFUL_REFUND = ("succeeded", "pending", "requires_action")
 
 
 def card_configured() -> bool:
@@ -94,7 +104,19 @@ class CardGateway:
         )
 
     def refund(self, request: RefundRequest) -> GatewayResponse:
-        """Refund part or all of the PaymentIntent; the key is the refund's id, so a retried task refunds once."""
+        """
+        Refund part or all of the PaymentIntent; the key is the refund's id, so a retried task refunds
+        once. A refund Stripe accepted before (`refund_reference`) is read back instead: where it stands.
+        """
+        if request.refund_reference:
+            try:
+                refund = self.api.retrieve_refund(
+                    refund_reference=request.refund_reference, payment_id=request.payment_id,
+                    refund_id=request.refund_id,
+                )  # fmt: skip
+            except StripeCallError as error:
+                return GatewayResponse(is_success=False, error=error.message, code=error.code)
+            return refund_response(refund)
         if not request.provider_reference:
             return GatewayResponse(
                 is_success=False, error="The card payment has no PaymentIntent to refund.", code="no_reference"
@@ -116,23 +138,28 @@ class CardGateway:
             )
         except StripeCallError as error:
             return GatewayResponse(is_success=False, error=error.message, code=error.code)
-        status = str(refund.get("status") or "")
-        if not refund.get("id") or status not in SUCCESSFUL_REFUND:
-            reason = str(refund.get("failure_reason") or status or "no refund id")
-            return GatewayResponse(
-                is_success=False,
-                error=f"Stripe did not refund the card ({reason}).",
-                code=status or "invalid_response",
-                reference=str(refund.get("id") or ""),
-                raw=_summary(refund),
-            )
-        return GatewayResponse(
-            is_success=True, pending=status == "pending", reference=str(refund["id"]), raw=_summary(refund)
-        )
+        return refund_response(refund)
 
     def parse_webhook(self, *, payload: bytes, signature: str) -> CardEvent:
         """The verified event, or `InvalidWebhook` (the view answers 400 and keeps the body)."""
         return verified_event(self.client, payload=payload, signature=signature, secret=settings.STRIPE_WEBHOOK_SECRET)
+
+
+def refund_response(refund: dict) -> GatewayResponse:
+    """What a Stripe Refund says: succeeded, accepted and on its way (`pending`), or failed with Stripe's reason."""
+    status = str(refund.get("status") or "")
+    if not refund.get("id") or status not in SUCCESSFUL_REFUND:
+        reason = str(refund.get("failure_reason") or status or "no refund id")
+        return GatewayResponse(
+            is_success=False,
+            error=f"Stripe did not refund the card ({reason}).",
+            code=status or "invalid_response",
+            reference=str(refund.get("id") or ""),
+            raw=_summary(refund),
+        )
+    return GatewayResponse(
+        is_success=True, pending=status != "succeeded", reference=str(refund["id"]), raw=_summary(refund)
+    )
 
 
 def _summary(obj: dict) -> dict:

@@ -6,6 +6,13 @@ payment and ignore what is already done.
     {"id": "evt_...", "object": "event", "type": "payment_intent.succeeded",
      "data": {"object": {"id": "pi_...", "object": "payment_intent", "amount": 146000,
                          "amount_received": 146000, "currency": "kes", "last_payment_error": null, ...}}}
+
+A refund's later news comes as `charge.refund.updated`, `refund.updated` or `refund.failed`, whose
+object is the Refund:
+
+     "data": {"object": {"id": "re_...", "object": "refund", "amount": 46000, "currency": "kes",
+                         "payment_intent": "pi_...", "status": "failed", "failure_reason": "expired_or_canceled_card",
+                         "metadata": {"refund_id": "7", "payment_id": "42"}, ...}}
 """
 
 import logging
@@ -19,15 +26,30 @@ logger = logging.getLogger("payments.stripe")
 TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE  # older signatures are replays
 
 
+REFUND_EVENTS = frozenset({"charge.refund.updated", "refund.updated", "refund.failed"})
+
+
 class InvalidWebhook(Exception):
     """A bad or missing signature, a stale timestamp, or a body that is not a Stripe event."""
+
+
+@dataclass(frozen=True)
+class RefundUpdate:
+    """Where one Stripe Refund stands: `status` is pending, requires_action, succeeded, failed or canceled."""
+
+    id: str
+    status: str
+    failure_reason: str
+    payment_intent: str
+    refund_id: int | None  # Duka's own refund, from the metadata it was created with
 
 
 @dataclass(frozen=True)
 class CardEvent:
     """
     One Stripe event. For `payment_intent.*` the intent's fields are filled (`amount_minor` is
-    what was received for a success, else what was asked); other types leave them empty.
+    what was received for a success, else what was asked); for a refund's news, `refund`; other
+    types leave them empty.
     """
 
     id: str
@@ -37,6 +59,7 @@ class CardEvent:
     currency: str
     failure_code: str
     failure_message: str
+    refund: RefundUpdate | None = None
 
 
 def verified_event(client: stripe.StripeClient, *, payload: bytes, signature: str, secret: str) -> CardEvent:
@@ -69,12 +92,14 @@ def event_from_dict(data: dict[str, Any]) -> CardEvent:
     event_id, event_type = data.get("id"), data.get("type")
     if data.get("object") != "event" or not isinstance(event_id, str) or not isinstance(event_type, str):
         raise InvalidWebhook("The body is not a Stripe event (no event id or type).")
+    container = data.get("data")
+    if event_type in REFUND_EVENTS:
+        return _refund_event(event_id, event_type, container.get("object") if isinstance(container, dict) else None)
     if not event_type.startswith("payment_intent."):
         return CardEvent(
             id=event_id, type=event_type, intent_id="", amount_minor=None, currency="", failure_code="",
             failure_message="",
         )  # fmt: skip
-    container = data.get("data")
     intent = container.get("object") if isinstance(container, dict) else None
     if not isinstance(intent, dict) or intent.get("object") != "payment_intent" or not intent.get("id"):
         raise InvalidWebhook(f"The {event_type} event carries no PaymentIntent.")
@@ -93,3 +118,22 @@ def event_from_dict(data: dict[str, Any]) -> CardEvent:
         failure_code=str(error.get("code") or error.get("decline_code") or ""),
         failure_message=str(error.get("message") or ""),
     )
+
+
+def _refund_event(event_id: str, event_type: str, refund: Any) -> CardEvent:
+    if not isinstance(refund, dict) or refund.get("object") != "refund" or not refund.get("id"):
+        raise InvalidWebhook(f"The {event_type} event carries no Refund.")
+    metadata = refund.get("metadata") if isinstance(refund.get("metadata"), dict) else {}
+    own_id = str(metadata.get("refund_id") or "")
+    intent = refund.get("payment_intent")
+    update = RefundUpdate(
+        id=str(refund["id"]),
+        status=str(refund.get("status") or ""),
+        failure_reason=str(refund.get("failure_reason") or ""),
+        payment_intent=intent if isinstance(intent, str) else "",
+        refund_id=int(own_id) if own_id.isascii() and own_id.isdigit() and len(own_id) < 19 else None,
+    )
+    return CardEvent(
+        id=event_id, type=event_type, intent_id="", amount_minor=None, currency=str(refund.get("currency") or ""),
+        failure_code="", failure_message="", refund=update,
+    )  # fmt: skip
