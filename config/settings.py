@@ -208,7 +208,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "accounts.lockout.client_username"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_NUM_PROXIES", default=None)
+# How many proxies of ours append to X-Forwarded-For; 0 believes the connecting address only.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 AXES_VERBOSE = False
 
 # --- REST framework ---------------------------------------------------------------------------
@@ -234,7 +236,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": RATE_LIMIT_ANON, "user": RATE_LIMIT_USER, "auth": RATE_LIMIT_AUTH},
-    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=None),
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError, PermissionDenied
-from rest_framework.throttling import BaseThrottle
 
+from core.net import client_ip
 from payments import services
 from payments.gateways.card.gateway import InvalidWebhook
 from payments.gateways.mpesa.callbacks import MalformedCallback, apply_stk_callback
@@ -36,15 +36,7 @@ def received_from(request) -> Received:
     """The request as a gateway sent it; the sender's address honours DJANGO_NUM_PROXIES, as the throttles do."""
     body = request.data if isinstance(request.data, bytes) else b""
     headers = {name: request.headers[name][:500] for name in KEPT_HEADERS if name in request.headers}
-    return Received(body=body, headers=headers, source_ip=_client_ip(request))
-
-
-def _client_ip(request) -> str | None:
-    ident = BaseThrottle().get_ident(request)
-    try:
-        return str(ipaddress.ip_address(ident.strip()))
-    except ValueError:
-        return None
+    return Received(body=body, headers=headers, source_ip=client_ip(request))
 
 
 def callback_source_allowed(ip: str | None) -> bool:

@@ -87,6 +87,16 @@ def test_lockout_does_not_reach_the_same_email_from_another_ip(api, customer):
     assert response.status_code == 200, response.content
 
 
+def test_a_forged_forwarded_for_header_does_not_dodge_the_lockout(api, customer):
+    for attempt in range(5):
+        login(api, password=WRONG_PASSWORD, HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}")
+
+    response = login(api, HTTP_X_FORWARDED_FOR="203.0.113.99")
+
+    assert response.status_code == 429
+    assert error_codes(response) == ["account_locked"]
+
+
 def test_lockout_does_not_reach_another_email_from_the_same_ip(api, customer):
     other = UserFactory(email="otieno@example.com")
     fail_logins(api, 5)
@@ -168,6 +178,17 @@ def test_auth_throttle_does_not_reach_another_ip(api):
     response = api.post(FORGOT_URL, {"email": "nobody@example.com"}, REMOTE_ADDR="10.0.0.9")
 
     assert response.status_code == 202, response.content
+
+
+@pytest.mark.django_db
+def test_a_forged_forwarded_for_header_does_not_dodge_the_auth_throttle(api):
+    for attempt in range(10):
+        api.post(FORGOT_URL, {"email": "nobody@example.com"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}")
+
+    response = api.post(FORGOT_URL, {"email": "nobody@example.com"}, HTTP_X_FORWARDED_FOR="203.0.113.99")
+
+    assert response.status_code == 429
+    assert error_codes(response) == ["throttled"]
 
 
 @pytest.mark.django_db

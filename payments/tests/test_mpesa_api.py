@@ -435,6 +435,33 @@ def test_a_callback_from_outside_the_allow_list_is_refused_but_kept(api, pushed,
     ]
 
 
+def test_a_forged_forwarded_for_header_does_not_pass_the_allow_list(api, pushed, settings):
+    settings.MPESA_CALLBACK_ALLOWED_IPS = ["196.201.214.0/24"]
+
+    forged = callback(
+        api, stk_callback("ws_CO_1", amount=2620), REMOTE_ADDR="10.0.0.8", HTTP_X_FORWARDED_FOR="196.201.214.200"
+    )
+
+    assert forged.status_code == 403
+    assert GatewayNotification.objects.get().source_ip == "10.0.0.8"
+    assert Payment.objects.get().status == "pending"
+
+
+def test_behind_one_proxy_the_allow_list_reads_the_address_the_proxy_saw(api, pushed, settings):
+    settings.MPESA_CALLBACK_ALLOWED_IPS = ["196.201.214.0/24"]
+    settings.NUM_PROXIES = 1
+    spoofed_then_real = "196.201.214.9, 10.0.0.8"  # the client wrote the first, our proxy appended the second
+
+    refused = callback(
+        api, stk_callback("ws_CO_1", amount=2620), REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=spoofed_then_real
+    )
+    accepted = callback(
+        api, stk_callback("ws_CO_1", amount=2620), REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="196.201.214.200"
+    )
+
+    assert (refused.status_code, accepted.status_code) == (403, 200)
+
+
 def test_a_success_after_the_reservation_expired_takes_the_stock_again(api, pushed, phone):
     order, _payment = pushed
     with time_machine.travel(timezone.now() + timedelta(minutes=20)):
