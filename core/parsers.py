@@ -6,6 +6,8 @@ it is read, and the exception handler answers 413 `request_too_large`; a multipa
 own larger cap here, checked on `Content-Length` before anything is read.
 """
 
+import json
+
 from rest_framework import parsers, status
 from rest_framework.exceptions import APIException, ParseError
 
@@ -27,19 +29,28 @@ class RequestTooLarge(APIException):
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, refusing bodies nested deeper than `MAX_JSON_DEPTH` (400 `parse_error`)."""
 
-    max_depth = MAX_JSON_DEPTH
-
     def parse(self, stream, media_type=None, parser_context=None):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise self._too_deep() from None
-        if _deeper_than(data, self.max_depth):
-            raise self._too_deep()
+            raise ParseError(f"JSON parse error - {TOO_DEEP}") from None
+        if _deeper_than(data, MAX_JSON_DEPTH):
+            raise ParseError(f"JSON parse error - {TOO_DEEP}")
         return data
 
-    def _too_deep(self) -> ParseError:
-        return ParseError(f"JSON parse error - nested deeper than {self.max_depth} levels.")
+
+TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels."
+
+
+def json_loads(raw: bytes | str):
+    """`json.loads` with the API's nesting limit, for bodies read outside DRF (gateway callbacks); ValueError if bad."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise ValueError(TOO_DEEP) from None
+    if _deeper_than(data, MAX_JSON_DEPTH):
+        raise ValueError(TOO_DEEP)
+    return data
 
 
 def _deeper_than(data, limit: int) -> bool:
