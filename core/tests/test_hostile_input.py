@@ -2,11 +2,12 @@
 The quick in-suite guard against server errors on hostile input (the schemathesis run, `make fuzz`,
 goes deeper and slower).
 
-Every operation of the OpenAPI schema gets, as an admin: broken and hostile JSON bodies, hostile
-values in every field of its body, hostile values in every query parameter, impossible ids in its
-path; and every path answers OPTIONS, also when its parent does not exist, to admins and anonymous
-callers. Nothing may answer 5xx, and every refusal is API.md's error envelope. Each test sends its
-whole batch and reports every failure at once.
+Every operation of the OpenAPI schema gets, as an admin: broken and hostile JSON bodies; each field
+of its body set to each hostile value in turn, inside a body that is otherwise valid where one is
+known (`valid_bodies`), so the value reaches the services and the database; hostile values in every
+query parameter; impossible ids in its path. Every path answers OPTIONS, also when its parent does
+not exist, to admins and anonymous callers. Nothing may answer 5xx, and every refusal is API.md's
+error envelope. Each test sends its whole batch and reports every failure at once.
 """
 
 import json
@@ -16,9 +17,9 @@ from functools import cache
 from urllib.parse import quote
 
 import pytest
-from django.core.cache import cache as django_cache
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.tests.factories import AddressFactory, UserFactory
 from cart.tests.factories import CartFactory, CartItemFactory, CouponFactory, WishlistItemFactory
@@ -54,46 +55,37 @@ HOSTILE_BODIES: dict[str, bytes] = {
     "not UTF-8": b'{"name": "\xff\xfe"}',
     "nested 100 000 deep": b"[" * 100_000 + b"]" * 100_000,
     "nested 500 deep": json.dumps(nested(500)).encode(),
-    "2 MB": json.dumps({"name": "x" * 2 * 1024 * 1024}).encode(),
+    "over 1 MB": json.dumps({"name": "x" * 1024 * 1024}).encode(),
 }
 
-# Each fills every field of an operation's body at once (JSON-encoded with \u escapes, so a lone
-# surrogate travels as the client would send it).
+# Each goes into one field at a time (JSON-encoded with \u escapes, so a lone surrogate travels as
+# a client would send it).
 HOSTILE_VALUES: dict[str, object] = {
     "huge integer": 10**30,
     "huge negative float": -1e300,
     "NUL character": "a\x00b",
     "lone surrogate": "\ud800",
     "year 1": "0001-01-01T00:00:00Z",
-    "year 9999": "9999-12-31",
-    "nested 30 deep": nested(30),
-    "list of objects": [{"id": 10**30, "sku": "\x00"}],
-    "object of hostile values": {"\x00": "\ud800", "a": 10**30, "b": -1e300},
+    "list of hostile objects": [{"id": 10**30, "sku": "\x00", "variant_id": -1e300, "line_id": 10**30}],
+    "object of hostile values": {"\x00": "\ud800", "a": 10**30, "b": -1e300, "c": nested(28, leaf="\x00")},
 }
 
 HOSTILE_QUERY_VALUES: list[str] = [
     "-1e300",
     "99999999999999999999999",
     "-9223372036854775809",
-    "1.5",
     "0001-01-01",
-    "0999-12-31",
     "9999-12-31",
-    "2026-02-30",
-    "%00",
     "a%00b",
     "%ED%A0%80",  # a lone surrogate, UTF-8 encoded
-    "%FF",
     "x" * 3000,
     "",
 ]
-# Asked of every list whatever its schema says: pagination and ordering are shared machinery.
+# Asked of every paged list whatever its schema says: pagination and ordering are shared machinery.
 SHARED_QUERY: dict[str, list[str]] = {
-    "page": ["999999", "0", "-1", "abc", "1e3", "99999999999999999999999"],
-    "page_size": ["-1", "0", "abc", "99999999999999999999999", "1e3"],
-    "ordering": ["nope", "-nope", "password", "-id,nope", "__str__", ",,,"],
-    "date_from": ["0001-01-01", "9999-12-31", "2026-13-01"],
-    "date_to": ["0001-01-01", "9999-12-31", "20260101"],
+    "page": ["999999", "0", "abc", "1e3"],
+    "page_size": ["-1", "abc", "1e3"],
+    "ordering": ["nope", "-id,password", "__str__", ",,,"],
 }
 
 HOSTILE_PATH_VALUES: list[str] = [
@@ -144,10 +136,13 @@ def _properties(schema: dict, body_schema: dict) -> Iterator[str]:
 
 @dataclass
 class World:
-    """One of everything, so path parameters name real rows and bodies reach the serializers."""
+    """One of everything, so path parameters name real rows and bodies reach the services."""
 
     values: dict[str, str]
     ids: dict[str, int]
+    # "METHOD /path/{param}/" → a body the serializers accept (a PATCH takes any one field alone;
+    # a PUT shares its serializer with a POST or PATCH here).
+    valid_bodies: dict[str, dict]
 
     def fill(self, path: str, override: str | None = None) -> str:
         for name, value in self.values.items():
@@ -161,7 +156,7 @@ class World:
 
 @pytest.fixture
 def world(admin_user, customer) -> World:
-    variant = VariantFactory(product__slug="hostile-phone")
+    variant = VariantFactory(product__slug="hostile-phone", stock_quantity=50)
     product = variant.product
     order = paid_order_for(customer, variant)
     payment = Payment.objects.create(
@@ -172,6 +167,37 @@ def world(admin_user, customer) -> World:
     promotion.products.set([product])
     item = CartItemFactory(cart=CartFactory(user=admin_user), variant=variant)
     WishlistItemFactory(user=admin_user, product=product)
+    address = AddressFactory(user=admin_user)
+    coupon = CouponFactory()
+    address_body = {"full_name": "Amina W", "phone": "0712345678", "line1": "Moi Ave 1", "city": "Nairobi",
+                    "county": "Nairobi"}  # fmt: skip
+    coupon_body = {"code": "HOSTILE", "kind": "percentage", "value": "10"}
+    product_body = {"name": "Hostile tablet", "category": product.category_id, "price": "100.00"}
+    promotion_body = {"name": "Hostile sale", "kind": "fixed", "value": "5", "products": [product.pk]}
+    zone_body = {"name": "Lake", "counties": ["Kisumu"], "fee": "100"}
+    registration_body = {"email": "new@example.com", "password": "Tr1cky-Pass", "first_name": "A", "last_name": "B"}
+    checkout_body = {"items": [{"variant_id": variant.pk, "quantity": 1}], "address_id": address.pk,
+                     "payment_method": "cod"}  # fmt: skip
+    valid_bodies = {
+        "POST /api/v1/addresses/": address_body,
+        "POST /api/v1/auth/login/": {"email": "nobody@example.com", "password": "Wrong-Pass-1"},
+        "POST /api/v1/auth/register/": registration_body,
+        "POST /api/v1/auth/forgot-password/": {"email": "nobody@example.com"},
+        "POST /api/v1/cart/coupon/": {"code": coupon.code},
+        "POST /api/v1/cart/items/": {"variant_id": variant.pk, "quantity": 1},
+        "POST /api/v1/categories/": {"name": "Hostile tablets"},
+        "POST /api/v1/coupons/": coupon_body,
+        "POST /api/v1/inventory/adjustments/": {"variant_id": variant.pk, "delta": 1, "reason": "restock"},
+        "POST /api/v1/orders/": checkout_body,
+        "POST /api/v1/orders/{id}/refund/": {"amount": "1.00", "reason": "Hostile", "restock": False},
+        "POST /api/v1/orders/{id}/status/": {"status": "processing"},
+        "POST /api/v1/products/": product_body,
+        "POST /api/v1/products/{key}/variants/": {"sku": "HOSTILE-2", "price": "1.00"},
+        "POST /api/v1/promotions/": promotion_body,
+        "POST /api/v1/store/shipping-zones/": zone_body,
+        "POST /api/v1/wishlist/": {"product_id": product.pk},
+        "POST /api/v1/wishlist/{product_id}/move-to-cart/": {"variant_id": variant.pk, "quantity": 1},
+    }
     return World(
         values={
             "key": product.slug,
@@ -184,14 +210,15 @@ def world(admin_user, customer) -> World:
             "token": "not-a-token",
         },
         ids={
-            "addresses": AddressFactory(user=admin_user).pk,
-            "coupons": CouponFactory().pk,
+            "addresses": address.pk,
+            "coupons": coupon.pk,
             "orders": order.pk,
             "payments": payment.pk,
             "promotions": promotion.pk,
             "store": ShippingZone.objects.create(name="Coast", counties=["Mombasa"], fee=500).pk,
             "users": UserFactory().pk,
         },
+        valid_bodies=valid_bodies,
     )
 
 
@@ -237,9 +264,13 @@ def _is_envelope(response) -> bool:
     )
 
 
+@pytest.fixture(autouse=True)
+def _no_throttles(monkeypatch):
+    """Throttles would answer 429 long before a batch is through, without reading the input."""
+    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+
+
 def send(client: APIClient, method: str, url: str, body: bytes | None = None):
-    # Throttles and lockouts would answer 429 before the input is even read.
-    django_cache.clear()
     if body is None:
         return getattr(client, method)(url)
     return getattr(client, method)(url, data=body, content_type="application/json")
@@ -256,15 +287,23 @@ def test_broken_and_hostile_bodies_are_refused_with_the_envelope(world, hostile_
     verdicts.assert_none()
 
 
-def test_hostile_values_in_every_field_are_refused_with_the_envelope(world, hostile_admin):
+def test_a_hostile_value_in_any_field_never_fails(world, hostile_admin):
     verdicts = Verdicts()
     for operation in schema_operations():
         if not operation.body_fields:
             continue
         url = world.fill(operation.path)
-        for name, value in HOSTILE_VALUES.items():
-            body = json.dumps(dict.fromkeys(operation.body_fields, value)).encode()
-            verdicts.check(f"{operation} with every field {name}", send(hostile_admin, operation.method, url, body))
+        valid = world.valid_bodies.get(str(operation))
+        if valid is None and operation.method != "patch":
+            # No valid body to carry one value past the serializer: every field at once is as deep.
+            for name, value in HOSTILE_VALUES.items():
+                body = json.dumps(dict.fromkeys(operation.body_fields, value)).encode()
+                verdicts.check(f"{operation} with every field {name}", send(hostile_admin, operation.method, url, body))
+            continue
+        for field in operation.body_fields:
+            for name, value in HOSTILE_VALUES.items():
+                body = json.dumps({**(valid or {}), field: value}).encode()
+                verdicts.check(f"{operation} with {field} {name}", send(hostile_admin, operation.method, url, body))
     verdicts.assert_none()
 
 
