@@ -14,6 +14,7 @@ from rest_framework.exceptions import APIException, ParseError
 # Deeper than any body of API.md (an order's items hold objects two levels down); far below
 # Python's recursion limit, which json, DRF's serializers and the database adapter all meet.
 MAX_JSON_DEPTH = 32
+TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels."
 
 # One image of at most 5 MB (catalog/services/images.py) with its form fields fits with room to
 # spare: uploads up to here reach the image checks (400 `image_too_large` above 5 MB).
@@ -37,9 +38,6 @@ class JSONParser(parsers.JSONParser):
         if _deeper_than(data, MAX_JSON_DEPTH):
             raise ParseError(f"JSON parse error - {TOO_DEEP}")
         return data
-
-
-TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels."
 
 
 def json_loads(raw: bytes | str):
