@@ -6,6 +6,7 @@ from accounts.models import Address, LoginActivity, Role, User
 from accounts.services import PREFERENCES_MAX_BYTES
 from core.phones import PhoneNumberField
 from core.regions import canonical_county
+from core.serializers import JSONField
 
 PASSWORD_MAX_LENGTH = 128  # long enough for any passphrase, short enough that hashing it is cheap
 
@@ -24,9 +25,7 @@ class UserSerializer(serializers.ModelSerializer):
     """The `auth/me` body."""
 
     phone = PhoneNumberField(required=False, allow_blank=True)
-    preferences = serializers.JSONField(
-        required=False, help_text="Free-form settings; PATCH merges keys, null removes one."
-    )
+    preferences = JSONField(required=False, help_text="Free-form settings; PATCH merges keys, null removes one.")
 
     class Meta:
         model = User

@@ -26,6 +26,7 @@ from accounts.serializers import (
     UserSerializer,
     VerifyEmailSerializer,
 )
+from core.filters import FilterSet
 from core.openapi import conflict
 from core.throttles import AUTH_THROTTLES
 
@@ -198,7 +199,7 @@ class AddressViewSet(viewsets.ModelViewSet):
         services.address_delete(address=instance)
 
 
-class UserFilter(filters.FilterSet):
+class UserFilter(FilterSet):
     role = filters.ChoiceFilter(choices=Role.choices)
     is_active = filters.BooleanFilter()
 

@@ -6,10 +6,10 @@ from rest_framework.filters import BaseFilterBackend
 from catalog import selectors
 from catalog.models import Category, MovementReason, Product, ProductVariant, StockMovement
 from catalog.pricing import active_promotions_for
-from core.dates import store_day_end_exclusive, store_day_start
+from core.filters import FilterSet, IdFilter, StoreDayRangeFilterSet
 
 
-class InventoryVariantFilter(filters.FilterSet):
+class InventoryVariantFilter(FilterSet):
     low_stock = filters.BooleanFilter(method="filter_low_stock", help_text="At or below the reorder point.")
 
     class Meta:
@@ -21,24 +21,16 @@ class InventoryVariantFilter(filters.FilterSet):
         return queryset.filter(**low) if value else queryset.exclude(**low)
 
 
-class StockMovementFilter(filters.FilterSet):
-    variant_id = filters.NumberFilter(field_name="variant_id")
+class StockMovementFilter(StoreDayRangeFilterSet):
+    variant_id = IdFilter(field_name="variant_id")
     reason = filters.ChoiceFilter(choices=MovementReason.choices)
-    date_from = filters.DateFilter(method="filter_date_from", help_text="YYYY-MM-DD, inclusive, store time zone.")
-    date_to = filters.DateFilter(method="filter_date_to", help_text="YYYY-MM-DD, inclusive, store time zone.")
 
     class Meta:
         model = StockMovement
         fields = ["variant_id", "reason", "date_from", "date_to"]
 
-    def filter_date_from(self, queryset, name, value):
-        return queryset.filter(created_at__gte=store_day_start(value))
 
-    def filter_date_to(self, queryset, name, value):
-        return queryset.filter(created_at__lt=store_day_end_exclusive(value))
-
-
-class ProductFilter(filters.FilterSet):
+class ProductFilter(FilterSet):
     category = filters.CharFilter(method="filter_category", help_text="Category slug; includes its descendants.")
     brand = filters.CharFilter(field_name="brand", lookup_expr="iexact")
     tags = filters.CharFilter(method="filter_tags", help_text="Comma-separated tag names or slugs; any of them.")

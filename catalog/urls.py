@@ -1,5 +1,6 @@
 from catalog.views import categories, discounts, inventory, products, reviews
 from core.routers import OptionalSlashRouter, route
+from core.slugs import SLUG_OR_ID_PATTERN
 
 product_router = OptionalSlashRouter()
 product_router.register("products", products.ProductViewSet, basename="product")
@@ -8,7 +9,7 @@ product_router.register("coupons", discounts.CouponViewSet, basename="coupon")
 
 urlpatterns = [
     route("categories", categories.CategoryListView.as_view(), "category-list"),
-    route("categories/(?P<slug>[^/]+)", categories.CategoryDetailView.as_view(), "category-detail"),
+    route(f"categories/(?P<slug>{SLUG_OR_ID_PATTERN})", categories.CategoryDetailView.as_view(), "category-detail"),
     route("inventory/variants", inventory.InventoryVariantListView.as_view(), "inventory-variants"),
     route("inventory/adjustments", inventory.StockAdjustmentView.as_view(), "inventory-adjustments"),
     route("inventory/movements", inventory.StockMovementListView.as_view(), "inventory-movements"),

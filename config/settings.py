@@ -219,15 +219,21 @@ RATE_LIMIT_ANON = env("RATE_LIMIT_ANON", default="100/min")
 RATE_LIMIT_USER = env("RATE_LIMIT_USER", default="1000/min")
 RATE_LIMIT_AUTH = env("RATE_LIMIT_AUTH", default="10/min")
 
+# A body above this is refused unread: 413 `request_too_large` (core/exceptions.py). The largest
+# legitimate JSON body, a product with 100 variants, is a small part of it. Multipart uploads have
+# their own cap (core/parsers.py); JSON is also refused nested deeper than 32 levels.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": "core.metadata.Metadata",
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.filters.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

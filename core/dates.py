@@ -12,4 +12,7 @@ def store_day_start(day: date) -> datetime:
 
 
 def store_day_end_exclusive(day: date) -> datetime:
+    """The next day's start; the last day a `date` can hold (9999-12-31) ends at its last instant instead."""
+    if day == date.max:
+        return datetime.combine(day, time.max, tzinfo=ZoneInfo(settings.STORE_TIME_ZONE))
     return store_day_start(day + timedelta(days=1))

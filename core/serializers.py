@@ -1,8 +1,11 @@
 """Serializer fields every app needs to take hostile input without a 500."""
 
 import math
+from collections.abc import Iterator
 
+from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from core.models import PaymentMethod
 from core.store import payment_methods_offered
@@ -29,7 +32,47 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
-class StrictJSONObjectField(serializers.JSONField):
+def storable(text: str) -> bool:
+    """Whether a database column can hold `text`: PostgreSQL refuses NUL characters and lone surrogates."""
+    return "\x00" not in text and not any("\ud800" <= character <= "\udfff" for character in text)
+
+
+class StorableJSONText:
+    """
+    Every text in a JSON value, keys included, must be text a database column can hold: PostgreSQL's
+    jsonb refuses NUL characters and lone surrogates. Refused like a CharField refuses them (400,
+    `null_characters_not_allowed` / `surrogate_characters_not_allowed`).
+    """
+
+    checks = (ProhibitNullCharactersValidator(), ProhibitSurrogateCharactersValidator())
+
+    def __call__(self, value) -> None:
+        for text in _texts(value):
+            for check in self.checks:
+                check(text)
+
+
+def _texts(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key)
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+class JSONField(serializers.JSONField):
+    """DRF's JSONField, refusing what no database can store (see `StorableJSONText`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(StorableJSONText())
+
+
+class StrictJSONObjectField(JSONField):
     """
     A flat JSON object of short names to short scalar values, e.g. `{"RAM": "8 GB"}`: what a
     product page shows as a table. Nesting or huge blobs are refused, so a typo cannot store megabytes.

@@ -66,15 +66,25 @@ def zone_counties_clean(counties: list[str], *, zone: ShippingZone | None) -> li
     return canonical
 
 
+def zone_name_check(name: str, *, zone: ShippingZone | None) -> None:
+    """Refuse a name another zone has, in any case ("coast" is "Coast"): staff pick zones by name."""
+    others = ShippingZone.objects.exclude(pk=zone.pk) if zone else ShippingZone.objects.all()
+    if others.filter(name__iexact=name).exists():
+        raise ValidationError({"name": [ErrorDetail("A shipping zone with this name already exists.", code="unique")]})
+
+
 def shipping_zone_create(*, name: str, counties: list[str], fee) -> ShippingZone:
     with transaction.atomic():
         _lock_settings()
+        zone_name_check(name, zone=None)
         return ShippingZone.objects.create(name=name, counties=zone_counties_clean(counties, zone=None), fee=fee)
 
 
 def shipping_zone_update(*, zone: ShippingZone, fields: dict[str, Any]) -> ShippingZone:
     with transaction.atomic():
         _lock_settings()
+        if "name" in fields:
+            zone_name_check(fields["name"], zone=zone)
         if "counties" in fields:
             fields = {**fields, "counties": zone_counties_clean(fields["counties"], zone=zone)}
         for name, value in fields.items():

@@ -8,6 +8,10 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+# A path segment naming a resource by slug or id: anything else (a NUL, a dot, non-ASCII) is no
+# resource, and the path answers 404 before any lookup.
+SLUG_OR_ID_PATTERN = r"[-a-zA-Z0-9_]{1,255}"
+
 # Room left for a "-<n>" suffix when the plain slug is taken.
 _SUFFIX_ROOM = 10
 

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAdminRole, IsStaffRole
 from core import services as store_services
-from core.dates import store_day_end_exclusive, store_day_start
+from core.filters import StoreDayRangeFilterSet
 from core.health import run_checks
 from core.models import Event, EventType, ShippingZone
 from core.serializers import ShippingZoneSerializer, StoreSettingsSerializer
@@ -35,20 +35,13 @@ def api_not_found(request, *args, **kwargs):
     raise NotFound("No API endpoint matches this path.")
 
 
-class EventFilter(filters.FilterSet):
+class EventFilter(StoreDayRangeFilterSet):
+    date_field = "occurred_at"
     type = filters.ChoiceFilter(choices=EventType.choices)
-    date_from = filters.DateFilter(method="filter_date_from", help_text="YYYY-MM-DD, inclusive, store time zone.")
-    date_to = filters.DateFilter(method="filter_date_to", help_text="YYYY-MM-DD, inclusive, store time zone.")
 
     class Meta:
         model = Event
         fields = ["type", "date_from", "date_to"]
-
-    def filter_date_from(self, queryset, name, value):
-        return queryset.filter(occurred_at__gte=store_day_start(value))
-
-    def filter_date_to(self, queryset, name, value):
-        return queryset.filter(occurred_at__lt=store_day_end_exclusive(value))
 
 
 class EventSerializer(serializers.ModelSerializer):

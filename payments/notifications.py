@@ -92,7 +92,8 @@ def _stored(gateway: str, received: Received) -> GatewayNotification:
     """Keep what a gateway sent, as received, before anything reads it."""
     return GatewayNotification.objects.create(
         gateway=gateway,
-        body=received.body[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
+        # As text a column can hold: undecodable bytes and NUL characters become U+FFFD.
+        body=received.body[:MAX_STORED_BODY].decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
         headers=received.headers,
         source_ip=received.source_ip,
     )

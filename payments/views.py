@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsStaffRole
+from core.filters import DjangoFilterBackend, FilterSet, IdFilter
 from core.idempotency import claim_release, create_once
 from core.models import PaymentMethod
 from core.openapi import conflict
@@ -64,11 +65,11 @@ def _payment_body(payment: Payment, status_code: int) -> Response:
     return Response(PaymentSerializer(Payment.objects.get(pk=payment.pk)).data, status=status_code)
 
 
-class PaymentFilter(filters.FilterSet):
+class PaymentFilter(FilterSet):
     status = filters.ChoiceFilter(choices=PaymentStatus.choices)
     method = filters.ChoiceFilter(choices=PaymentMethod.choices)
     needs_attention = filters.BooleanFilter()
-    order_id = filters.NumberFilter(field_name="order_id", min_value=1, max_value=2**63 - 1)
+    order_id = IdFilter(field_name="order_id")
 
     class Meta:
         model = Payment
@@ -84,7 +85,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     permission_classes = [IsAuthenticated]
     lookup_value_regex = r"[0-9]{1,18}"
     filterset_class = PaymentFilter
-    filter_backends = [filters.DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

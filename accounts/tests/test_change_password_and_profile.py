@@ -3,6 +3,8 @@ A signed-in user changes their password (`POST auth/change-password`) and reads 
 profile (`GET / PATCH auth/me`), as API.md's Accounts section describes.
 """
 
+import json
+
 import pytest
 
 from accounts.models import Role
@@ -215,6 +217,19 @@ def test_me_patch_cannot_make_a_customer_staff(customer, customer_api):
     assert customer.role == Role.CUSTOMER
     assert not customer.is_staff
     assert not customer.groups.filter(name="admin").exists()
+
+
+@pytest.mark.parametrize("preferences", [{"lang": "s\x00w"}, {"\x00": 1}, {"lang": "\udc00"}, {"a": ["\ud800"]}])
+def test_me_patch_refuses_preferences_a_database_cannot_hold(customer, customer_api, preferences):
+    body = json.dumps({"preferences": preferences})  # \u escapes, as a client sends them
+
+    response = customer_api.patch(ME_URL, data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert error_attrs(response) == ["preferences"]
+    assert error_codes(response)[0] in ("null_characters_not_allowed", "surrogate_characters_not_allowed")
+    customer.refresh_from_db()
+    assert customer.preferences == {}
 
 
 def test_me_patch_merges_preference_keys(customer, customer_api):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from catalog.inventory import StockLine, stock_adjust, stock_reserve
 from catalog.models import StockMovement
 from catalog.tests.factories import VariantFactory
-from core.testing import error_codes
+from core.testing import error_attrs, error_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +152,57 @@ def test_movements_reject_malformed_dates(staff_api):
     response = staff_api.get("/api/v1/inventory/movements?date_from=yesterday")
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("query", "attr", "code"),
+    [
+        ("variant_id=-1e300", "variant_id", "invalid"),
+        ("variant_id=99999999999999999999999", "variant_id", "max_value"),
+        ("variant_id=-5", "variant_id", "min_value"),
+        ("variant_id=1.5", "variant_id", "invalid"),
+        ("date_from=0999-12-31", "date_from", "min_value"),
+        ("date_to=0001-01-01", "date_to", "min_value"),
+        ("date_from=2026-05-01&date_to=2026-01-01", "date_to", "invalid_range"),
+    ],
+)
+def test_movements_refuse_absurd_parameters_naming_them(staff_api, query, attr, code):
+    stock_adjust(variant_id=VariantFactory(stock_quantity=5).pk, delta=1, reason="restock")
+
+    response = staff_api.get(f"/api/v1/inventory/movements?{query}")
+
+    assert response.status_code == 400, response.content
+    assert (error_attrs(response), error_codes(response)) == ([attr], [code])
+
+
+def test_movements_take_any_day_from_the_year_1000_to_9999(staff_api):
+    variant = VariantFactory(stock_quantity=5)
+    stock_adjust(variant_id=variant.pk, delta=1, reason="restock")
+    stock_adjust(variant_id=variant.pk, delta=-1, reason="damage")
+
+    response = staff_api.get("/api/v1/inventory/movements?date_from=1000-01-01&date_to=9999-12-31")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == StockMovement.objects.count() == 2
+
+
+def test_movements_ignore_an_unknown_ordering_and_keep_their_order(staff_api):
+    variant = VariantFactory(stock_quantity=5)
+    for delta in (1, 2, 3):
+        stock_adjust(variant_id=variant.pk, delta=delta, reason="restock")
+    default = staff_api.get("/api/v1/inventory/movements").json()["results"]
+
+    response = staff_api.get("/api/v1/inventory/movements?ordering=no_such_field")
+
+    assert response.status_code == 200
+    assert response.json()["results"] == default
+
+
+def test_a_movements_page_past_the_end_is_a_404_envelope(staff_api):
+    response = staff_api.get("/api/v1/inventory/movements?page=9999")
+
+    assert response.status_code == 404
+    assert error_codes(response) == ["not_found"]
 
 
 def sell(variant, quantity: int, days_ago: int) -> None:

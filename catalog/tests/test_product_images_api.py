@@ -115,6 +115,38 @@ def test_a_file_over_5_mb_is_image_too_large(staff_api, product):
     assert (error_attrs(response), error_codes(response)) == (["image"], ["image_too_large"])
 
 
+def test_an_image_just_under_5_mb_is_stored(staff_api, product):
+    content = image_bytes("PNG", size=(16, 16))
+    content += b"\0" * (5 * 1024 * 1024 - len(content))  # bytes after the image data, dropped on re-encoding
+
+    response = upload(staff_api, product, content, name="padded.png")
+
+    assert response.status_code == 201, response.content
+    assert ProductImage.objects.count() == 1
+
+
+def test_an_upload_over_10_mb_is_refused_unread_with_413(staff_api, product, media_root):
+    content = image_bytes("PNG", size=(16, 16)) + b"\0" * (10 * 1024 * 1024)
+
+    response = upload(staff_api, product, content, name="huge.png")
+
+    assert response.status_code == 413
+    assert response.json()["type"] == "client_error"
+    assert (error_attrs(response), error_codes(response)) == ([None], ["request_too_large"])
+    assert not ProductImage.objects.exists()
+    assert not any(path.is_file() for path in media_root.rglob("*"))
+
+
+def test_an_upload_with_thousands_of_form_fields_is_a_400(staff_api, product, settings):
+    fields = {f"field{i}": "x" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+
+    response = staff_api.post(f"/api/v1/products/{product.slug}/images", fields, format="multipart")
+
+    assert response.status_code == 400
+    assert (error_attrs(response), error_codes(response)) == ([None], ["bad_request"])
+    assert not ProductImage.objects.exists()
+
+
 def test_a_decompression_bomb_is_refused_before_it_is_decoded(staff_api, product):
     # 50 megapixels of one colour: a few tens of kilobytes on the wire.
     content = image_bytes("PNG", size=(10_000, 5_000), mode="L", optimize=True)

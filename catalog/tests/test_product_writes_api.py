@@ -1,3 +1,4 @@
+import json
 from decimal import Decimal
 
 import pytest
@@ -108,6 +109,8 @@ def test_generated_slugs_are_unique_and_never_all_digits(staff_api, phones):
         ({"specifications": ["RAM"]}, "specifications", "not_an_object"),
         ({"specifications": {"RAM": {"size": 8}}}, "specifications", "bad_value"),
         ({"specifications": {f"k{i}": "v" for i in range(51)}}, "specifications", "too_many_keys"),
+        ({"specifications": {"RAM": "8\x00GB"}}, "specifications", "null_characters_not_allowed"),
+        ({"specifications": {"R\x00AM": "8 GB"}}, "specifications", "null_characters_not_allowed"),
         ({"tags": "phones"}, "tags", "not_a_list"),
         ({"tags": ["x" * 61]}, "tags.0", "max_length"),
         ({"sku": "has space"}, "sku", "invalid"),
@@ -119,6 +122,23 @@ def test_create_refuses_bad_fields_and_writes_nothing(staff_api, phones, overrid
 
     assert response.status_code == 400, response.content
     assert (error_attrs(response), error_codes(response)) == ([attr], [code])
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["specifications", "attributes"])
+def test_a_lone_surrogate_in_specifications_or_attributes_is_refused(staff_api, phones, field):
+    half_an_emoji = {"colour": "\ud83d"}
+    if field == "specifications":
+        body = simple_body(phones, specifications=half_an_emoji)
+    else:
+        variant = {"sku": "T-1", "price": "1", "attributes": half_an_emoji}
+        body = {"name": "Tecno", "category": phones.pk, "variants": [variant]}
+
+    response = staff_api.post(URL, data=json.dumps(body), content_type="application/json")
+
+    assert response.status_code == 400, response.content
+    attr = field if field == "specifications" else "variants.0.attributes"
+    assert (error_attrs(response), error_codes(response)) == ([attr], ["surrogate_characters_not_allowed"])
     assert not Product.objects.exists()
 
 

@@ -12,6 +12,7 @@ class _StaffCrudViewSet(viewsets.ModelViewSet):
     """Staff-only CRUD whose writes go through a service (`create_with` / `update_with`)."""
 
     permission_classes = [IsStaffRole]
+    lookup_value_regex = r"[0-9]{1,18}"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def create(self, request, *args, **kwargs):

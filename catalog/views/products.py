@@ -1,10 +1,9 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -26,8 +25,10 @@ from catalog.serializers.products import (
 )
 from catalog.services import images as image_services
 from catalog.services import products as product_services
-from core.filters import PublicNameOrderingFilter
+from core.filters import DjangoFilterBackend, PublicNameOrderingFilter
 from core.openapi import conflict
+from core.parsers import MultiPartParser
+from core.slugs import SLUG_OR_ID_PATTERN
 
 PRODUCT_KEY = OpenApiParameter("key", str, OpenApiParameter.PATH, description="The product's slug, or its integer id.")
 VARIANT_ID = OpenApiParameter("variant_id", int, OpenApiParameter.PATH, description="The variant's id.")
@@ -78,7 +79,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     """Anyone reads the active catalog; staff create and change it. Inactive products are staff-only."""
 
     lookup_field = "key"
-    lookup_value_regex = r"[^/]+"
+    lookup_value_regex = SLUG_OR_ID_PATTERN
     filterset_class = ProductFilter
     filter_backends = [DjangoFilterBackend, ProductSearchFilter, PublicNameOrderingFilter]
     ordering_fields = {

@@ -157,6 +157,47 @@ def test_a_zone_may_keep_its_own_counties_when_changed(staff_api):
     assert store_config().zone_fee("Kilifi") == Decimal("500.00")
 
 
+@pytest.mark.parametrize("name", ["Coast", "coast", "COAST"])
+def test_a_second_zone_with_a_name_already_taken_is_refused_in_any_case(staff_api, name):
+    staff_api.post("/api/v1/store/shipping-zones", {"name": "Coast", "counties": ["Mombasa"], "fee": "450"},
+                   format="json")  # fmt: skip
+
+    response = staff_api.post(
+        "/api/v1/store/shipping-zones", {"name": name, "counties": ["Kilifi"], "fee": "500"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert (error_attrs(response), error_codes(response)) == (["name"], ["unique"])
+    assert list(ShippingZone.objects.values_list("name", flat=True)) == ["Coast"]
+
+
+def test_renaming_a_zone_to_another_zones_name_is_refused(staff_api):
+    for name, county in (("Coast", "Mombasa"), ("Rift", "Nakuru")):
+        staff_api.post("/api/v1/store/shipping-zones", {"name": name, "counties": [county], "fee": "450"},
+                       format="json")  # fmt: skip
+    rift = ShippingZone.objects.get(name="Rift")
+
+    response = staff_api.patch(f"/api/v1/store/shipping-zones/{rift.pk}", {"name": "COAST"}, format="json")
+
+    assert response.status_code == 400
+    assert (error_attrs(response), error_codes(response)) == (["name"], ["unique"])
+    rift.refresh_from_db()
+    assert rift.name == "Rift"
+
+
+def test_a_zone_may_change_the_case_of_its_own_name(staff_api):
+    zone = staff_api.post("/api/v1/store/shipping-zones", {"name": "coast", "counties": ["Mombasa"], "fee": "450"},
+                          format="json").json()  # fmt: skip
+
+    response = staff_api.put(
+        f"/api/v1/store/shipping-zones/{zone['id']}", {"name": "Coast", "counties": ["Mombasa"], "fee": "450"},
+        format="json",
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "Coast"
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -457,3 +457,20 @@ def test_recommendations_cost_a_constant_number_of_queries(api, django_assert_ma
         response = api.get(f"/api/v1/products/{product.slug}/recommendations")
 
     assert len(response.json()) == 8
+
+
+# --- OPTIONS ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["0", "no-such-product", "99999999999999999999999", "existing"])
+@pytest.mark.parametrize("who", ["admin", "customer", "anonymous"])
+def test_options_on_reviews_answers_even_when_the_product_does_not_exist(request, api, key, who):
+    product = new_product()
+    client = api if who == "anonymous" else request.getfixturevalue(f"{who}_api")
+    key = product.slug if key == "existing" else key
+
+    response = client.options(f"/api/v1/products/{key}/reviews")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == "Product Reviews"
+    assert not Review.objects.exists()

@@ -406,6 +406,30 @@ def test_a_malformed_callback_is_a_400_and_kept_for_inspection(api, pushed, body
     assert payment.status == "pending"
 
 
+@pytest.mark.parametrize(
+    ("body", "stored"),
+    [
+        (b"\x00\xff{", "\ufffd\ufffd{"),
+        ("[" * 100_000 + "]" * 100_000, "[" * 64 * 1024),
+        (json.dumps(stk_callback("ws_CO_1\x00")), None),
+        (json.dumps(stk_callback("ws_CO_\ud800")), None),
+        (json.dumps(stk_callback("ws_CO_1", receipt="RKT\x00")), None),
+    ],
+    ids=["NUL and non-UTF-8 bytes", "nested 100 000 deep", "NUL in the id", "lone surrogate in the id", "NUL receipt"],
+)
+def test_a_hostile_callback_is_a_400_kept_as_text_a_database_holds(api, pushed, body, stored):
+    _order, payment = pushed
+
+    response = callback(api, body)
+
+    assert response.status_code == 400
+    notification = GatewayNotification.objects.get()
+    assert notification.outcome == "malformed"
+    assert notification.body == (stored if stored is not None else body)
+    payment.refresh_from_db()
+    assert payment.status == "pending"
+
+
 def test_a_huge_body_is_refused_without_reading_it_all(api, pushed):
     response = callback(api, b"{" + b" " * (2 * 1024 * 1024) + b"}")
 

@@ -10,12 +10,13 @@ what is already done.
         {"Name": "TransactionDate", "Value": 20191219102115}, {"Name": "PhoneNumber", "Value": 254708374149}]}}}}
 """
 
-import json
 import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.parsers import json_loads
+from core.serializers import storable
 from payments import services
 from payments.gateways.mpesa.results import result_from_code
 from payments.interface import PaymentResult
@@ -53,6 +54,8 @@ def _text(value: Any, *, name: str, limit: int = 64, required: bool = True) -> s
     text = str(value).strip()
     if (required and not text) or len(text) > limit:
         raise MalformedCallback(f"{name} is missing or too long.")
+    if not storable(text):
+        raise MalformedCallback(f"{name} holds characters that are not text.")
     return text
 
 
@@ -110,7 +113,7 @@ def apply_stk_callback(*, raw: bytes, notification) -> str:
     raises `MalformedCallback` (the view answers 400); an unknown CheckoutRequestID is kept, not applied.
     """
     try:
-        callback = parse_stk_callback(json.loads(raw))
+        callback = parse_stk_callback(json_loads(raw))
     except ValueError as error:
         raise MalformedCallback(str(error)) from error
     notification.reference = callback.checkout_request_id
