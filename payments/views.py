@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsStaffRole
 from core.idempotency import create_once
 from core.models import PaymentMethod
-from core.openapi import conflict
+from core.openapi import bad_gateway, conflict
 from orders.models import Order
 from orders.selectors import order_list
 from orders.serializers import OrderSerializer
@@ -101,7 +101,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         tags=["payments"],
         summary="Ask M-Pesa for the result now (for a lost callback)",
         request=None,
-        responses={200: PaymentSerializer, 502: conflict("`gateway_error`: Daraja could not answer.")},
+        responses={200: PaymentSerializer, 502: bad_gateway("`gateway_error`: Daraja could not answer.")},
     )
     @action(detail=True, methods=["post"])
     def refresh(self, request, pk=None):
@@ -138,7 +138,7 @@ class StkPushView(APIView):
         responses={
             202: PaymentSerializer,
             409: conflict("`already_paid`, `order_not_payable`, `payment_method_unavailable`"),
-            502: conflict("`gateway_error`, with Daraja's message; the attempt is recorded as failed."),
+            502: bad_gateway("`gateway_error`, with Daraja's message; the attempt is recorded as failed."),
         },
     )
     def post(self, request):
@@ -257,7 +257,7 @@ class CardIntentView(APIView):
         responses={
             200: CardIntentResponseSerializer,
             409: conflict("`already_paid`, `order_not_payable`, `payment_method_unavailable`"),
-            502: conflict("`gateway_error`"),
+            502: bad_gateway("`gateway_error`"),
         },
     )
     def post(self, request):
