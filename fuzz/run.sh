@@ -83,7 +83,7 @@ fi
 
 say "Database: $DB_LABEL; cache: ${REDIS_URL:-in-process}"
 "$PY" manage.py migrate --noinput >"$WORK/migrate.log"
-"$PY" manage.py seed_demo >"$WORK/seed.log"
+"$PY" manage.py seed_demo >"$WORK/seed.log" 2>&1
 ADMIN_EMAIL=fuzz-admin@duka.local
 ADMIN_PASSWORD="Fuzz-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(18))')"
 DJANGO_SUPERUSER_EMAIL=$ADMIN_EMAIL DJANGO_SUPERUSER_PASSWORD=$ADMIN_PASSWORD \
@@ -130,6 +130,9 @@ SCHEMATHESIS_HOOKS=fuzz.hooks PYTHONPATH="$ROOT" "$VENV/bin/schemathesis" --conf
   --no-color
 STATUS=$?
 set -e
+
+say "What the server answered, per operation (from its access log)"
+"$PY" fuzz/report.py "$BASE_URL/api/schema/?format=json" "$WORK/access.log" | tee "$REPORT_DIR/operations.txt"
 
 ERRORS=$(grep -c -E '(Internal Server Error|Traceback)' "$WORK/server.log" || true)
 say "Server log: $ERRORS tracebacks or internal errors logged"

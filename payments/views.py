@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsStaffRole
 from core.idempotency import create_once
 from core.models import PaymentMethod
-from core.openapi import bad_gateway, conflict
+from core.openapi import bad_gateway, client_error, conflict
 from orders.models import Order
 from orders.selectors import order_list
 from orders.serializers import OrderSerializer
@@ -256,6 +256,7 @@ class CardIntentView(APIView):
         request=CardIntentSerializer,
         responses={
             200: CardIntentResponseSerializer,
+            403: client_error("Only the customer who placed the order pays it by card."),
             409: conflict("`already_paid`, `order_not_payable`, `payment_method_unavailable`"),
             502: bad_gateway("`gateway_error`"),
         },

@@ -32,6 +32,7 @@ class ProductReviewsView(generics.GenericAPIView):
     """Anyone reads a product's reviews; a customer who bought it writes one."""
 
     filter_backends = []  # paged newest first; no search or ordering parameters
+    serializer_class = ReviewCreateSerializer  # what OPTIONS describes; reads pick their own
 
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
