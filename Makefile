@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format migrate seed bench-products check-deploy clean
+.PHONY: run test install lint format migrate seed bench-products fuzz check-deploy clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ seed: install
 bench-products: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) bench/product_list.py --products $${PRODUCTS:-10000}
+
+# Schemathesis over the whole API against gunicorn with demo data, a few minutes (see fuzz/run.sh);
+# set DATABASE_URL (and REDIS_URL) to run it on PostgreSQL.
+fuzz: install
+	VENV=$(VENV) bash fuzz/run.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media .pytest_cache .ruff_cache

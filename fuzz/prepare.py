@@ -41,7 +41,7 @@ def sign_in(client: Client, email: str, password: str) -> str:
 
 
 def give_the_admin_data(client: Client) -> None:
-    """What only an owner can reach: addresses, the cart, the wishlist, orders placed by them."""
+    """What only an owner can reach: an address, cart lines, wishlist entries, orders, a paid one reviewed."""
     address = client.call(
         "POST",
         "/addresses",
@@ -61,8 +61,8 @@ def give_the_admin_data(client: Client) -> None:
         client.call("POST", "/cart/items", expect=(201,), json={"variant_id": variant, "quantity": 1})
         client.call("POST", "/wishlist", expect=(200, 201), json={"product_id": product["id"]})
     # Placed from `items`, so the cart keeps its lines for the cart operations.
-    for method, variant in zip(["cod", "mpesa", "card"], variants[3:], strict=True):
-        client.call(
+    orders = {
+        method: client.call(
             "POST",
             "/orders",
             expect=(201,),
@@ -73,48 +73,76 @@ def give_the_admin_data(client: Client) -> None:
                 "phone": "0712345678",
             },
         )
+        for method, variant in zip(["cod", "mpesa", "card"], variants[3:], strict=True)
+    }
+    # Paid through the simulated gateway, so the admin may review what it bought.
+    payment = orders["mpesa"]["payments"][0]
+    client.call("POST", f"/payments/{payment['id']}/simulate", json={"outcome": "success"})
+    client.call("POST", f"/products/{in_stock[4]['slug']}/reviews", expect=(201,), json={"rating": 4, "title": "Fuzz"})
 
 
 def flatten(categories: list[dict]) -> list[dict]:
     return [node for category in categories for node in [category, *flatten(category.get("children", []))]]
 
 
-def pools(client: Client) -> dict[str, list[dict]]:
-    """Path template → the path parameters of resources that exist, for each templated path."""
+def pools(client: Client) -> dict[str, dict]:
+    """
+    Real values: `paths` maps a templated path to the path parameters of resources that exist;
+    `fields` maps a body field that names a resource to ids that exist; `operation_fields` is the
+    same for one operation only.
+    """
     products = client.results("/products", ordering="name")
     details = [client.call("GET", f"/products/{product['slug']}") for product in products[:40]]
-    reviews = [
-        {"review_id": review["id"]}
-        for product in products[:40]
-        for review in client.results(f"/products/{product['slug']}/reviews")
-    ]
+    reviews = [review for product in products[:40] for review in client.results(f"/products/{product['slug']}/reviews")]
     wishlist = client.results("/wishlist")
-    keys = [{"key": product["slug"]} for product in products] + [{"key": str(product["id"])} for product in products]
+    categories = flatten(client.call("GET", "/categories"))
+    orders = client.results("/orders")
+    addresses = client.results("/addresses")
+    variant_ids = [variant["id"] for detail in details for variant in detail["variants"]]
+    anonymous_cart = requests.get(client.base_url + API + "/cart", timeout=30).json()["token"]
 
     def ids(path: str) -> list[dict]:
         body = client.call("GET", path, params=PAGE)
         return [{"id": row["id"]} for row in (body["results"] if isinstance(body, dict) else body)]
 
+    paths = {
+        "/addresses/{id}/": [{"id": address["id"]} for address in addresses],
+        "/categories/{slug}/": [{"slug": category["slug"]} for category in categories],
+        "/coupons/{id}/": ids("/coupons"),
+        "/promotions/{id}/": ids("/promotions"),
+        "/store/shipping-zones/{id}/": ids("/store/shipping-zones"),
+        "/users/{id}/": ids("/users"),
+        "/orders/{id}/": [{"id": order["id"]} for order in orders],
+        "/payments/{id}/": ids("/payments"),
+        "/cart/items/{item_id}/": [{"item_id": item["id"]} for item in client.call("GET", "/cart")["items"]],
+        "/wishlist/{product_id}/": [{"product_id": row["product"]["id"]} for row in wishlist],
+        "/products/{key}/": [{"key": product["slug"]} for product in products]
+        + [{"key": str(product["id"])} for product in products],
+        "/products/{key}/variants/{variant_id}/": [
+            {"key": detail["slug"], "variant_id": variant["id"]} for detail in details for variant in detail["variants"]
+        ],
+        "/products/{key}/images/{image_id}/": [
+            {"key": detail["slug"], "image_id": image["id"]} for detail in details for image in detail["images"]
+        ],
+        "/reviews/{review_id}/": [{"review_id": review["id"]} for review in reviews],
+        "/payments/callbacks/stk/{token}/": [{"token": os.environ["MPESA_CALLBACK_TOKEN"]}],
+    }
+    fields = {
+        "variant_id": variant_ids,
+        "product_id": [product["id"] for product in products],
+        "products": [product["id"] for product in products],
+        "category": [category["id"] for category in categories],
+        "categories": [category["id"] for category in categories],
+        "parent": [category["id"] for category in categories],
+        "order_id": [order["id"] for order in orders],
+        "address_id": [address["id"] for address in addresses],
+        "cart_token": [anonymous_cart],
+    }
+    coupons = [row["code"] for row in client.results("/coupons")]
     return {
-        f"{API}/addresses/{{id}}/": ids("/addresses"),
-        f"{API}/categories/{{slug}}/": [{"slug": c["slug"]} for c in flatten(client.call("GET", "/categories"))],
-        f"{API}/coupons/{{id}}/": ids("/coupons"),
-        f"{API}/promotions/{{id}}/": ids("/promotions"),
-        f"{API}/store/shipping-zones/{{id}}/": ids("/store/shipping-zones"),
-        f"{API}/users/{{id}}/": ids("/users"),
-        f"{API}/orders/{{id}}/": ids("/orders"),
-        f"{API}/payments/{{id}}/": ids("/payments"),
-        f"{API}/cart/items/{{item_id}}/": [{"item_id": item["id"]} for item in client.call("GET", "/cart")["items"]],
-        f"{API}/wishlist/{{product_id}}/": [{"product_id": row["product"]["id"]} for row in wishlist],
-        f"{API}/products/{{key}}/": keys,
-        f"{API}/products/{{key}}/variants/{{variant_id}}/": [
-            {"key": d["slug"], "variant_id": v["id"]} for d in details for v in d["variants"]
-        ],
-        f"{API}/products/{{key}}/images/{{image_id}}/": [
-            {"key": d["slug"], "image_id": i["id"]} for d in details for i in d["images"]
-        ],
-        f"{API}/reviews/{{review_id}}/": reviews,
-        f"{API}/payments/callbacks/stk/{{token}}/": [{"token": os.environ["MPESA_CALLBACK_TOKEN"]}],
+        "paths": {API + path: rows for path, rows in paths.items()},
+        "fields": fields,
+        "operation_fields": {f"POST {API}/cart/coupon/": {"code": coupons}},
     }
 
 
@@ -131,7 +159,7 @@ def main() -> None:
     found = pools(client)
     with open(args.pools, "w") as out:
         json.dump(found, out, indent=1)
-    sizes = ", ".join(f"{path.removeprefix(API)} {len(rows)}" for path, rows in found.items())
+    sizes = ", ".join(f"{path.removeprefix(API)} {len(rows)}" for path, rows in found["paths"].items())
     print(f"Real ids: {sizes}", file=sys.stderr)
     print(token)
 

@@ -10,8 +10,9 @@ import argparse
 import json
 import re
 import sys
-import urllib.request
 from collections import Counter, defaultdict
+
+import requests
 
 REQUEST = re.compile(r'"([A-Z]+) (\S+) HTTP/[0-9.]+" (\d{3}) ')
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -19,8 +20,7 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 
 def load_schema(source: str) -> dict:
     if source.startswith("http"):
-        with urllib.request.urlopen(source, timeout=30) as response:
-            return json.load(response)
+        return requests.get(source, timeout=30).json()
     with open(source) as schema_file:
         return json.load(schema_file)
 
@@ -70,10 +70,10 @@ def main() -> None:
     print(f"{'operation'.ljust(width)}  requests  statuses")
     for name, statuses in sorted(operations.items(), key=lambda item: item[0].split(" ", 1)[::-1]):
         mark = " " if name not in never else "!"
-        answered = " ".join(f"{status}×{count}" for status, count in sorted(statuses.items()))
+        answered = " ".join(f"{status}:{count}" for status, count in sorted(statuses.items()))
         print(f"{name.ljust(width)} {mark}{sum(statuses.values()):>7}  {answered}")
     for name, statuses in elsewhere.items():
-        answered = " ".join(f"{status}×{count}" for status, count in sorted(statuses.items()))
+        answered = " ".join(f"{status}:{count}" for status, count in sorted(statuses.items()))
         print(f"{name.ljust(width)}  {sum(statuses.values()):>7}  {answered}")
     print(f"\n{len(operations) - len(never)} of {len(operations)} operations answered 2xx at least once", end="")
     print(f"; never (marked !): {len(never)}" if never else ".")
