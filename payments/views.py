@@ -5,7 +5,8 @@ import logging
 from django.conf import settings
 from django.http import Http404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, NotFound, ParseError, PermissionDenied, ValidationError
@@ -34,7 +35,9 @@ from payments.serializers import (
     PaymentSerializer,
     RecordCashSerializer,
     SimulateSerializer,
+    StkCallbackSerializer,
     StkPushSerializer,
+    WebhookReceivedSerializer,
 )
 
 logger = logging.getLogger("payments")
@@ -216,11 +219,12 @@ class StkCallbackView(APIView):
     @extend_schema(
         tags=["payments"],
         summary="Daraja's STK callback (Safaricom)",
-        request=None,
+        request={"application/json": StkCallbackSerializer},
         responses={
             200: CallbackAnswerSerializer,
-            400: OpenApiResponse(description="Malformed; kept for staff."),
-            404: OpenApiResponse(description="Wrong token."),
+            400: client_error("`parse_error`: not a Daraja STK callback, or over 1 MB; kept for staff."),
+            403: client_error("The sender's address is not in MPESA_CALLBACK_ALLOWED_IPS; kept as rejected."),
+            404: client_error("Wrong token; nothing is kept."),
         },
     )
     def post(self, request, token: str):
@@ -294,10 +298,10 @@ class CardWebhookView(APIView):
     @extend_schema(
         tags=["payments"],
         summary="Stripe's webhook (signature-verified)",
-        request=None,
+        request={"application/json": OpenApiTypes.OBJECT},
         responses={
-            200: OpenApiResponse(description="Received."),
-            400: OpenApiResponse(description="Bad signature or body; kept for staff."),
+            200: WebhookReceivedSerializer,
+            400: client_error("`parse_error`: a bad `Stripe-Signature` or body; kept for staff."),
         },
     )
     def post(self, request):
