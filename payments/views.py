@@ -201,7 +201,8 @@ def _stored_raw(request, *, gateway: str) -> tuple[bytes, GatewayNotification]:
     raw: bytes = request.data if isinstance(request.data, bytes) else b""
     notification = GatewayNotification.objects.create(
         gateway=gateway,
-        body=raw[:MAX_STORED_BODY].decode("utf-8", errors="replace"),
+        # PostgreSQL text cannot hold NUL; kept readable like any other undecodable byte.
+        body=raw[:MAX_STORED_BODY].decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
         headers=_kept_headers(request),
         source_ip=_client_ip(request),
     )

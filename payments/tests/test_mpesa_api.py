@@ -386,6 +386,16 @@ def test_a_malformed_callback_is_a_400_and_kept_for_inspection(api, pushed, body
     assert payment.status == "pending"
 
 
+def test_a_callback_with_nul_bytes_is_a_400_and_kept_readable(api, pushed):
+    # PostgreSQL text cannot hold NUL: storing the body as received used to answer 500 there.
+    response = callback(api, b'{"Body": \x00}')
+
+    assert response.status_code == 400
+    notification = GatewayNotification.objects.get()
+    assert notification.outcome == "malformed"
+    assert notification.body == '{"Body": \ufffd}'
+
+
 def test_a_huge_body_is_refused_without_reading_it_all(api, pushed):
     response = callback(api, b"{" + b" " * (2 * 1024 * 1024) + b"}")
 
