@@ -63,7 +63,7 @@ class ServerErrorResponseSerializer(serializers.Serializer):
 class AutoSchema(StandardizedErrorsAutoSchema):
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
         if status_code == "413":
-            # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE wherever one is read.
+            # Any operation reading a body refuses one over the size limit (DATA_UPLOAD_MAX_MEMORY_SIZE).
             return (
                 self.method in BODY_METHODS
                 and status_code not in responses
