@@ -7,10 +7,12 @@
 # With DATABASE_URL set, a fresh database is created on that server (its name ends in the process
 # id) and dropped at the end; the one named in the URL is only used to reach the server.
 # Knobs (environment): FUZZ_MAX_TIME (seconds of generated tests, default 240), FUZZ_SEED (default
-# 20261122; the same seed replays the same inputs), FUZZ_WORKERS (default 1: CPython 3.11 can fail parsing in two threads at once, see fuzz/KNOWN.md), FUZZ_PORT (default: a
-# free one), FUZZ_REPORT_DIR (default: a temporary folder, kept when the run fails), FUZZ_ARGS (more
-# `schemathesis run` options, e.g. "--include-path-regex /orders"), FUZZ_BASELINE (see fuzz/KNOWN.md:
-# a local way to list only the failures not yet known; CI never sets it).
+# 20261122; the same seed replays the same inputs), FUZZ_WORKERS (default 1: CPython 3.11 can fail
+# parsing in two threads at once, see fuzz/KNOWN.md), FUZZ_PORT (default: a free one),
+# FUZZ_REPORT_DIR (where the reports and the server's logs go; default: a temporary folder, kept
+# when the run fails), FUZZ_ARGS (more `schemathesis run` options, e.g. "--include-path-regex
+# /orders"), FUZZ_BASELINE (see fuzz/KNOWN.md: a local way to list only the failures not yet
+# known; CI never sets it).
 # Exits non-zero when schemathesis reports any failure or the server cannot start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -134,6 +136,7 @@ set -e
 say "What the server answered, per operation (from its access log)"
 "$PY" fuzz/report.py "$BASE_URL/api/schema/?format=json" "$WORK/access.log" | tee "$REPORT_DIR/operations.txt"
 
+cp "$WORK/server.log" "$WORK/access.log" "$REPORT_DIR/"
 ERRORS=$(grep -c -E '(Internal Server Error|Traceback)' "$WORK/server.log" || true)
 say "Server log: $ERRORS tracebacks or internal errors logged"
 if [ "$ERRORS" -gt 0 ]; then
