@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format migrate seed bench-products check-deploy prod-smoke clean
+.PHONY: run test install lint format migrate seed bench-products fuzz check-deploy prod-smoke clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ bench-products: install
 # A requirements-only install serving with gunicorn, a Celery worker and beat on Redis (see .ci/prod_smoke.sh).
 prod-smoke:
 	bash .ci/prod_smoke.sh
+
+# Schemathesis over the whole API against gunicorn with demo data, a few minutes (see fuzz/run.sh);
+# set DATABASE_URL (and REDIS_URL) to run it on PostgreSQL.
+fuzz: install
+	VENV=$(VENV) bash fuzz/run.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media var .pytest_cache .ruff_cache

@@ -6,6 +6,9 @@ The environment for tests is set by the `core.pytest_env` plugin (see pyproject.
 
 import pytest
 
+# Every API answer a test receives is checked against the OpenAPI schema (core/schema_conformance.py).
+pytest_plugins = ["core.schema_conformance"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache():

@@ -27,7 +27,7 @@ from accounts.serializers import (
     VerifyEmailSerializer,
 )
 from core.filters import FilterSet
-from core.openapi import conflict
+from core.openapi import client_error, conflict
 from core.throttles import AUTH_THROTTLES
 
 
@@ -56,7 +56,18 @@ class LoginView(APIView):
         # With no authenticators DRF would turn wrong credentials into 403; API.md says 401.
         return 'Bearer realm="api"'
 
-    @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer}, tags=["auth"])
+    @extend_schema(
+        request=LoginSerializer,
+        responses={
+            200: LoginResponseSerializer,
+            401: client_error("Wrong email or password, or an inactive account."),
+            429: client_error(
+                "`account_locked` after too many failures for this email from this address, or "
+                "`throttled`; retry after `Retry-After` seconds."
+            ),
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         data = _validated(LoginSerializer, request)
         result = services.user_login(request=request._request, email=data["email"], password=data["password"])
@@ -68,7 +79,14 @@ class LoginView(APIView):
 class RefreshView(TokenRefreshView):
     """Rotate a refresh token: the old one is blacklisted, an inactive user gets 401."""
 
-    @extend_schema(request=RefreshRequestSerializer, responses={200: TokenPairSerializer}, tags=["auth"])
+    @extend_schema(
+        request=RefreshRequestSerializer,
+        responses={
+            200: TokenPairSerializer,
+            401: client_error("The refresh token is invalid, expired or blacklisted, or its user is inactive."),
+        },
+        tags=["auth"],
+    )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 

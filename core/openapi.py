@@ -1,19 +1,93 @@
-"""Schema pieces for error answers the generic error schemas do not cover (409, 502, 503)."""
+"""
+The error answers in the OpenAPI schema: API.md's one envelope, as the server sends it.
+
+drf-standardized-errors decides which error statuses an operation can answer (400 when it parses a
+body or filters, 401 when it authenticates, 403 when a permission can refuse, 404 for paths with
+ids and paginated lists, 405, 406, 415, 429 when throttled); `AutoSchema` adds 413 to every
+operation that takes a body. The bodies are these three envelopes rather than the library's
+per-field code enumerations: services raise codes of their own (`quantity_limit`, `invalid_otp`,
+`variant_required`, …) on any field, so a closed list per field would promise less than is sent.
+Business conflicts (409) and gateway failures (502) are declared per operation with `conflict()`
+and `bad_gateway()`.
+"""
 
 from drf_spectacular.utils import OpenApiResponse
+from drf_standardized_errors.handler import exception_handler as standardized_errors_handler
+from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from rest_framework import serializers
 
+BODY_METHODS = ("POST", "PUT", "PATCH")
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input (`validation_error`, each error naming its field in `attr`) or a body that cannot be "
+    "parsed (`client_error`); nothing was changed.",
+    "401": "No token, or an invalid or expired one.",
+    "403": "Signed in, but this role may not do it.",
+    "404": "Not found, or not the caller's.",
+    "405": "This method is not allowed here.",
+    "406": "The `Accept` header asks for a format the server does not produce.",
+    "413": "The body is too large.",
+    "415": "The `Content-Type` is not one this operation reads.",
+    "429": "Too many requests (or, when signing in, a locked-out account): retry after `Retry-After` seconds.",
+}
 
-class BusinessErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="e.g. `out_of_stock`, `invalid_transition` (API.md lists them).")
-    detail = serializers.CharField()
-    attr = serializers.CharField(allow_null=True)
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="Machine-readable: `required`, `invalid`, `not_found`, or a business code from API.md "
+        "(`out_of_stock`, `invalid_transition`, …)."
+    )
+    detail = serializers.CharField(help_text="Human-readable, in English.")
+    attr = serializers.CharField(
+        allow_null=True, help_text="The input field at fault, as a dotted path (`items.0.quantity`), or null."
+    )
 
 
-class BusinessErrorResponseSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["client_error", "server_error"])
-    errors = BusinessErrorSerializer(many=True)
+class ValidationErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["validation_error", "client_error"],
+        help_text="`validation_error` for invalid input, `client_error` for a body that cannot be parsed.",
+    )
+    errors = ErrorSerializer(many=True)
+
+
+class ClientErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["client_error"])
+    errors = ErrorSerializer(many=True)
+
+
+class ServerErrorResponseSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["server_error"])
+    errors = ErrorSerializer(many=True)
+
+
+class AutoSchema(StandardizedErrorsAutoSchema):
+    def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        if status_code == "413":
+            # Any operation reading a body refuses one over the size limit (DATA_UPLOAD_MAX_MEMORY_SIZE).
+            return (
+                self.method in BODY_METHODS
+                and status_code not in responses
+                and self.view.get_exception_handler() is standardized_errors_handler
+            )
+        return super()._should_add_error_response(responses, status_code)
+
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        if not response.get("description") and str(status_code) in ERROR_DESCRIPTIONS:
+            response["description"] = ERROR_DESCRIPTIONS[str(status_code)]
+        return response
+
+
+def client_error(description: str) -> OpenApiResponse:
+    """A 4xx in the envelope, for an operation's own reasons; name the codes in `description`."""
+    return OpenApiResponse(response=ClientErrorResponseSerializer, description=description)
 
 
 def conflict(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=BusinessErrorResponseSerializer, description=description)
+    """A 409: the request is valid but the resource's state forbids it; name the codes in `description`."""
+    return client_error(description)
+
+
+def bad_gateway(description: str) -> OpenApiResponse:
+    """A 502: the payment gateway refused or did not answer; name the codes in `description`."""
+    return OpenApiResponse(response=ServerErrorResponseSerializer, description=description)

@@ -34,3 +34,35 @@ class RecordCashSerializer(serializers.Serializer):
 class CallbackAnswerSerializer(serializers.Serializer):
     ResultCode = serializers.IntegerField()
     ResultDesc = serializers.CharField()
+
+
+# Daraja's STK callback, for the schema only: the view stores the raw body and parses it itself.
+class _StkCallbackItemSerializer(serializers.Serializer):
+    Name = serializers.CharField()
+    Value = serializers.JSONField(required=False, help_text="Absent on some items (`Balance`).")
+
+
+class _StkCallbackMetadataSerializer(serializers.Serializer):
+    Item = _StkCallbackItemSerializer(many=True)
+
+
+class _StkCallbackResultSerializer(serializers.Serializer):
+    MerchantRequestID = serializers.CharField()
+    CheckoutRequestID = serializers.CharField()
+    ResultCode = serializers.IntegerField(help_text="0 paid; 1032 cancelled, 1037 unreachable, 2001 wrong PIN, …")
+    ResultDesc = serializers.CharField()
+    CallbackMetadata = _StkCallbackMetadataSerializer(
+        required=False, help_text="On success: Amount, MpesaReceiptNumber, TransactionDate, PhoneNumber."
+    )
+
+
+class _StkCallbackInnerSerializer(serializers.Serializer):
+    stkCallback = _StkCallbackResultSerializer()
+
+
+class StkCallbackSerializer(serializers.Serializer):
+    Body = _StkCallbackInnerSerializer()
+
+
+class WebhookReceivedSerializer(serializers.Serializer):
+    received = serializers.BooleanField()

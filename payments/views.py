@@ -4,7 +4,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.http import Http404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, NotFound, ParseError, PermissionDenied, ValidationError
@@ -17,7 +18,7 @@ from accounts.permissions import IsStaffRole
 from core.filters import DjangoFilterBackend, FilterSet, IdFilter
 from core.idempotency import claim_release, create_once
 from core.models import PaymentMethod
-from core.openapi import conflict
+from core.openapi import bad_gateway, client_error, conflict
 from orders.models import Order
 from orders.selectors import order_list
 from orders.serializers import OrderSerializer
@@ -31,7 +32,9 @@ from payments.serializers import (
     PaymentSerializer,
     RecordCashSerializer,
     SimulateSerializer,
+    StkCallbackSerializer,
     StkPushSerializer,
+    WebhookReceivedSerializer,
 )
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -97,7 +100,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         tags=["payments"],
         summary="Ask M-Pesa for the result now (for a lost callback)",
         request=None,
-        responses={200: PaymentSerializer, 502: conflict("`gateway_error`: Daraja could not answer.")},
+        responses={200: PaymentSerializer, 502: bad_gateway("`gateway_error`: Daraja could not answer.")},
     )
     @action(detail=True, methods=["post"])
     def refresh(self, request, pk=None):
@@ -134,7 +137,7 @@ class StkPushView(APIView):
         responses={
             202: PaymentSerializer,
             409: conflict("`already_paid`, `order_not_payable`, `payment_method_unavailable`"),
-            502: conflict("`gateway_error`, with Daraja's message; the attempt is recorded as failed."),
+            502: bad_gateway("`gateway_error`, with Daraja's message; the attempt is recorded as failed."),
         },
     )
     def post(self, request):
@@ -178,11 +181,12 @@ class StkCallbackView(APIView):
     @extend_schema(
         tags=["payments"],
         summary="Daraja's STK callback (Safaricom)",
-        request=None,
+        request={"application/json": StkCallbackSerializer},
         responses={
             200: CallbackAnswerSerializer,
-            400: OpenApiResponse(description="Malformed; kept for staff."),
-            404: OpenApiResponse(description="Wrong token."),
+            400: client_error("`parse_error`: not a Daraja STK callback, or over 1 MB; kept for staff."),
+            403: client_error("The sender's address is not in MPESA_CALLBACK_ALLOWED_IPS; kept as rejected."),
+            404: client_error("Wrong token; nothing is kept."),
         },
     )
     def post(self, request, token: str):
@@ -202,8 +206,9 @@ class CardIntentView(APIView):
         request=CardIntentSerializer,
         responses={
             200: CardIntentResponseSerializer,
+            403: client_error("Only the customer who placed the order pays it by card."),
             409: conflict("`already_paid`, `order_not_payable`, `payment_method_unavailable`"),
-            502: conflict("`gateway_error`"),
+            502: bad_gateway("`gateway_error`"),
         },
     )
     def post(self, request):
@@ -240,10 +245,10 @@ class CardWebhookView(APIView):
     @extend_schema(
         tags=["payments"],
         summary="Stripe's webhook (signature-verified)",
-        request=None,
+        request={"application/json": OpenApiTypes.OBJECT},
         responses={
-            200: OpenApiResponse(description="Received."),
-            400: OpenApiResponse(description="Bad signature or body; kept for staff."),
+            200: WebhookReceivedSerializer,
+            400: client_error("`parse_error`: a bad `Stripe-Signature` or body; kept for staff."),
         },
     )
     def post(self, request):

@@ -201,7 +201,9 @@ class VariantWriteSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
     def validate(self, attrs: dict) -> dict:
-        if "id" not in attrs and not self.context.get("existing_variant", False):
+        # Context `new_variant`: the variant is added on its own, so an `id` names nothing.
+        is_new = self.context.get("new_variant", False) or "id" not in attrs
+        if is_new and not self.context.get("existing_variant", False):
             missing = [field for field in ("sku", "price") if field not in attrs]
             if missing:
                 raise serializers.ValidationError(

@@ -463,6 +463,17 @@ def test_add_variant_refuses_a_taken_sku_and_bad_attributes(staff_api):
     assert ProductVariant.objects.count() == 1
 
 
+def test_add_variant_with_an_id_still_needs_sku_and_price(staff_api):
+    # `id` names an existing variant only inside a product write; here every variant is new.
+    variant = VariantFactory()
+
+    response = staff_api.post(f"{URL}/{variant.product.slug}/variants", {"id": variant.pk}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert sorted(error_attrs(response)) == ["price", "sku"]
+    assert ProductVariant.objects.count() == 1
+
+
 def test_staff_patch_a_variant(staff_api):
     variant = VariantFactory(price=Decimal("10.00"), stock_quantity=1)
 

@@ -171,7 +171,7 @@ class ProductViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="variants")
     def variants(self, request, key: str):
         product = self.get_object()
-        serializer = VariantWriteSerializer(data=request.data)
+        serializer = VariantWriteSerializer(data=request.data, context={"new_variant": True})
         serializer.is_valid(raise_exception=True)
         data = {field: value for field, value in serializer.validated_data.items() if field != "id"}
         check_variant_skus([data], product=product, flat=True, match_by_sku=False)

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from core.schema_conformance import UndocumentedResponse, check_response
+
 DOC_PAGES = ["/api/docs/", "/api/redoc/"]
 CDN_MARKERS = ["cdn.", "jsdelivr", "unpkg", "googleapis", "gstatic", "cloudflare"]
 
@@ -114,3 +116,104 @@ def test_redoc_bundle_is_served_by_the_app(client):
 
     assert response.status_code == 200
     assert "javascript" in response["Content-Type"]
+
+
+# --- The error answers each operation documents ---------------------------------------------------
+
+BODY_METHODS = {"post", "put", "patch"}
+ENVELOPES = {
+    "#/components/schemas/ValidationErrorResponse",
+    "#/components/schemas/ClientErrorResponse",
+    "#/components/schemas/ServerErrorResponse",
+}
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield f"{method.upper()} {path}", method, operation
+
+
+def test_every_error_answer_is_documented_as_the_envelope(schema):
+    for name, _, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                ref = response["content"]["application/json"]["schema"]["$ref"]
+                assert ref in ENVELOPES, f"{name} documents {status} as {ref}, not API.md's envelope"
+
+
+def test_error_envelopes_carry_open_codes_and_a_nullable_attr(schema):
+    error = schema["components"]["schemas"]["Error"]
+
+    assert error["properties"]["code"]["type"] == "string"
+    assert "enum" not in error["properties"]["code"]  # services add codes of their own
+    assert error["properties"]["attr"]["nullable"] is True
+    assert set(error["required"]) == {"code", "detail", "attr"}
+
+
+def test_operations_taking_a_body_document_400_413_and_what_they_refuse(schema):
+    for name, method, operation in operations(schema):
+        if method in BODY_METHODS and "requestBody" in operation:
+            assert {"400", "413"} <= set(operation["responses"]), name
+
+
+def test_authenticated_operations_document_401_and_none_documents_500(schema):
+    for name, _, operation in operations(schema):
+        responses = set(operation["responses"])
+        if {} not in operation.get("security", [{}]):
+            assert "401" in responses, name
+        assert "500" not in responses, f"{name}: a 500 is a bug, not part of the contract"
+
+
+def test_routes_with_ids_document_404(schema):
+    for name, _, operation in operations(schema):
+        if any(parameter["in"] == "path" for parameter in operation.get("parameters", [])):
+            assert "404" in operation["responses"], name
+
+
+def test_the_gateway_operations_document_502_as_a_server_error(schema):
+    for path in ["/api/v1/payments/mpesa/stk-push/", "/api/v1/payments/card/intent/", "/api/v1/payments/{id}/refresh/"]:
+        response = schema["paths"][path]["post"]["responses"]["502"]
+        assert response["content"]["application/json"]["schema"]["$ref"].endswith("/ServerErrorResponse")
+
+
+# --- The conformance guard every test runs under (core/schema_conformance.py) ---------------------
+
+
+class FakeResponse(dict):
+    """What `check_response` reads of a test client's response."""
+
+    def __init__(self, status_code: int, content: bytes = b"", content_type: str = "application/json") -> None:
+        super().__init__({"Content-Type": content_type} if content_type else {})
+        self.status_code, self.content = status_code, content
+
+
+def test_the_guard_refuses_a_status_the_operation_does_not_document():
+    with pytest.raises(UndocumentedResponse, match="GET /api/v1/store/settings/ answered 409"):
+        check_response("GET", "/api/v1/store/settings", FakeResponse(409, b'{"type": "client_error", "errors": []}'))
+
+
+def test_the_guard_refuses_a_body_that_does_not_match_its_schema():
+    body = b'{"type": "client_error", "errors": [{"code": "not_found", "detail": "Not found."}]}'
+
+    with pytest.raises(UndocumentedResponse, match="attr"):
+        check_response("GET", "/api/v1/orders/12/", FakeResponse(404, body))
+
+
+def test_the_guard_refuses_an_undocumented_content_type():
+    with pytest.raises(UndocumentedResponse, match="text/html"):
+        check_response("GET", "/api/v1/store/settings/", FakeResponse(200, b"<html></html>", "text/html"))
+
+
+def test_the_guard_refuses_a_body_where_none_is_documented():
+    with pytest.raises(UndocumentedResponse, match="body"):
+        check_response("DELETE", "/api/v1/addresses/3/", FakeResponse(204, b'{"deleted": true}'))
+
+
+def test_the_guard_accepts_a_documented_answer_and_ignores_undocumented_paths():
+    body = b'{"type": "client_error", "errors": [{"code": "not_found", "detail": "Not found.", "attr": null}]}'
+
+    check_response("GET", "/api/v1/orders/12", FakeResponse(404, body))
+    check_response("DELETE", "/api/v1/addresses/3/", FakeResponse(204, b"", content_type=""))
+    check_response("GET", "/api/v1/no-such-thing/", FakeResponse(404, body))

@@ -286,6 +286,13 @@ def test_malformed_json_is_refused_and_creates_nothing(customer_api, customer):
     assert not Review.objects.exists()
 
 
+def test_options_describes_the_review_a_signed_in_customer_may_write(customer_api):
+    response = customer_api.options(reviews_url(new_product()))
+
+    assert response.status_code == 200, response.content
+    assert set(response.json()["actions"]["POST"]) == {"rating", "title", "body"}
+
+
 # --- Unknown and inactive products --------------------------------------------------------------
 
 

@@ -4,8 +4,7 @@ The product endpoints that need orders: reviews (only buyers may write one) and 
 """
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from drf_standardized_errors.openapi_serializers import ErrorResponse403Serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -18,7 +17,7 @@ from catalog.serializers.products import ProductListSerializer
 from catalog.serializers.reviews import ReviewCreateSerializer, ReviewSerializer, ReviewStaffSerializer
 from catalog.services import reviews as review_services
 from catalog.views.products import PRODUCT_KEY
-from core.openapi import conflict
+from core.openapi import client_error, conflict
 from orders import purchases
 
 
@@ -33,6 +32,7 @@ class ProductReviewsView(generics.GenericAPIView):
     """Anyone reads a product's reviews; a customer who bought it writes one."""
 
     filter_backends = []  # paged newest first; no search or ordering parameters
+    serializer_class = ReviewCreateSerializer  # what OPTIONS describes; reads pick their own
 
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
@@ -64,7 +64,7 @@ class ProductReviewsView(generics.GenericAPIView):
         request=ReviewCreateSerializer,
         responses={
             201: ReviewSerializer,
-            403: OpenApiResponse(ErrorResponse403Serializer, description="`not_purchased`: no paid order has it."),
+            403: client_error("`not_purchased`: no paid order has it."),
             409: conflict("`duplicate_review`: you have already reviewed it."),
         },
     )

@@ -280,6 +280,14 @@ def test_a_webhook_without_a_signature_is_refused(api, started):
     assert GatewayNotification.objects.get().outcome == "rejected"
 
 
+def test_a_webhook_with_nul_bytes_is_refused_and_kept_readable(api, started):
+    response = api.generic("POST", WEBHOOK, b"\x00", content_type="application/json")
+
+    assert response.status_code == 400
+    note = GatewayNotification.objects.get()
+    assert (note.outcome, note.body) == ("rejected", "\ufffd")
+
+
 def test_a_success_for_an_unknown_intent_is_kept_as_unknown(api, stripe_fake, order):
     response = webhook(api, succeeded(intent_id="pi_not_ours"))
 
