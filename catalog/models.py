@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from treebeard.mp_tree import MP_Node
 
@@ -77,7 +78,7 @@ class ProductVariant(models.Model):
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
-    sku = models.CharField(max_length=64, unique=True)
+    sku = models.CharField(max_length=64, db_index=True)
     name = models.CharField(max_length=120, blank=True)
     attributes = models.JSONField(default=dict, blank=True, help_text='e.g. {"size": "M", "color": "Blue"}')
     price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
@@ -101,6 +102,8 @@ class ProductVariant(models.Model):
                 condition=Q(reserved_quantity__lte=F("stock_quantity")), name="variant_reserved_within_stock"
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
+            # "abc-1" and "ABC-1" are one SKU on a label and to the checks: the database agrees, even in a race.
+            models.UniqueConstraint(Lower("sku"), name="variant_sku_ci_unique"),
         ]
         indexes = [
             # A product's lowest active price (list rows, price filters and ordering) is one index probe.

@@ -254,12 +254,12 @@ DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "core.exceptions.ExceptionHandler",
     "EXCEPTION_FORMATTER_CLASS": "drf_standardized_errors.formatter.ExceptionFormatter",
     # The error answers each operation documents (core/openapi.py): no 500, which is a bug, not a promise.
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "413", "415", "429"],
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "429"],
     "ERROR_SCHEMAS": {
         "400": "core.openapi.ValidationErrorResponseSerializer",
         **{
             status: "core.openapi.ClientErrorResponseSerializer"
-            for status in ("401", "403", "404", "405", "406", "413", "415", "429")
+            for status in ("401", "403", "404", "405", "406", "409", "413", "415", "429")
         },
     },
 }

@@ -4,11 +4,13 @@ The error answers in the OpenAPI schema: API.md's one envelope, as the server se
 drf-standardized-errors decides which error statuses an operation can answer (400 when it parses a
 body or filters, 401 when it authenticates, 403 when a permission can refuse, 404 for paths with
 ids and paginated lists, 405, 406, 415, 429 when throttled); `AutoSchema` adds 413 to every
-operation that takes a body. The bodies are these three envelopes rather than the library's
-per-field code enumerations: services raise codes of their own (`quantity_limit`, `invalid_otp`,
-`variant_required`, …) on any field, so a closed list per field would promise less than is sent.
-Business conflicts (409) and gateway failures (502) are declared per operation with `conflict()`
-and `bad_gateway()`.
+operation that takes a body, and 409 to every write (a unique value taken by a request racing this
+one is answered 409 `duplicate` by the exception handler, whatever the operation). The bodies are
+these three envelopes rather than the library's per-field code enumerations: services raise codes
+of their own (`quantity_limit`, `invalid_otp`, `variant_required`, …) on any field, so a closed
+list per field would promise less than is sent.
+Business conflicts (409, replacing the generic one) and gateway failures (502) are declared per
+operation with `conflict()` and `bad_gateway()`.
 """
 
 from drf_spectacular.utils import OpenApiResponse
@@ -17,6 +19,7 @@ from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAuto
 from rest_framework import serializers
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
+WRITE_METHODS = (*BODY_METHODS, "DELETE")
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input (`validation_error`, each error naming its field in `attr`) or a body that cannot be "
     "parsed (`client_error`); nothing was changed.",
@@ -25,6 +28,8 @@ ERROR_DESCRIPTIONS = {
     "404": "Not found, or not the caller's.",
     "405": "This method is not allowed here.",
     "406": "The `Accept` header asks for a format the server does not produce.",
+    "409": "Conflicts with the current state: a unique value another request took a moment earlier (`duplicate`, "
+    "naming the field in `attr`) or another constraint (`conflict`); nothing was changed.",
     "413": "The body is too large.",
     "415": "The `Content-Type` is not one this operation reads.",
     "429": "Too many requests (or, when signing in, a locked-out account): retry after `Retry-After` seconds.",
@@ -62,6 +67,12 @@ class ServerErrorResponseSerializer(serializers.Serializer):
 
 class AutoSchema(StandardizedErrorsAutoSchema):
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        if status_code == "409":
+            return (
+                self.method in WRITE_METHODS
+                and status_code not in responses
+                and self.view.get_exception_handler() is standardized_errors_handler
+            )
         if status_code == "413":
             # Any operation reading a body refuses one over the size limit (DATA_UPLOAD_MAX_MEMORY_SIZE).
             return (

@@ -11,6 +11,7 @@ something the schema cannot describe marks itself `@pytest.mark.undocumented_res
 """
 
 import json
+import threading
 from functools import cache
 
 import pytest
@@ -26,8 +27,18 @@ class UndocumentedResponse(AssertionError):
     pass
 
 
-@cache
+_schema_lock = threading.Lock()
+
+
 def api_schema():
+    # Race tests send their first requests from several threads at once; drf-spectacular's
+    # generator is not safe to run twice concurrently.
+    with _schema_lock:
+        return _api_schema()
+
+
+@cache
+def _api_schema():
     from drf_spectacular.generators import SchemaGenerator
 
     document = SchemaGenerator().get_schema(request=None, public=True)

@@ -12,6 +12,7 @@ from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -292,7 +293,8 @@ def _explain_integrity_error(*, slug: str | None, skus: Sequence[str]) -> None:
     """A concurrent request took a slug or SKU between the checks and the insert: say which, as a 400."""
     if slug and Product.objects.filter(slug=slug).exists():
         raise slug_error("A product with this slug already exists.", "unique") from None
-    taken = ProductVariant.objects.filter(sku__in=skus).values_list("sku", flat=True)
+    taken = ProductVariant.objects.alias(sku_lower=Lower("sku")).filter(sku_lower__in=[sku.lower() for sku in skus])
+    taken = taken.values_list("sku", flat=True)
     if taken:
         message = f"SKU already in use: {', '.join(sorted(taken))}."
         raise ValidationError({"sku": [ErrorDetail(message, code="unique")]}) from None

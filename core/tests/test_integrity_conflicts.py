@@ -84,6 +84,9 @@ def _post_at_once(user, url: str, bodies: list[dict]) -> list:
 
 
 def _one_created_the_rest_refused(responses: list, *, attr: str) -> None:
+    for response in responses:
+        if isinstance(response, BaseException):
+            raise response
     statuses = sorted(response.status_code for response in responses)
     assert statuses[0] == 201 and all(status in (400, 409) for status in statuses[1:]), statuses
     for refused in (response for response in responses if response.status_code != 201):
@@ -126,3 +129,15 @@ def test_variants_added_at_once_with_one_sku_make_one_variant(staff_user):
 
     _one_created_the_rest_refused(responses, attr="sku")
     assert ProductVariant.objects.filter(sku="PHONE-2").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_variants_added_at_once_with_one_sku_in_two_cases_make_one_variant(staff_user):
+    product = VariantFactory(sku="PHONE-1").product
+    bodies = [{"sku": sku, "price": "100.00", "stock_quantity": 3} for sku in ["phone-2", "PHONE-2"] * (THREADS // 2)]
+
+    responses = _post_at_once(staff_user, f"/api/v1/products/{product.slug}/variants", bodies)
+
+    _one_created_the_rest_refused(responses, attr="sku")
+    assert ProductVariant.objects.filter(sku__iexact="phone-2").count() == 1
