@@ -39,3 +39,7 @@ if settings.SERVE_MEDIA:
 
 # Last: any other path under /api/ answers the JSON error envelope, not Django's HTML page.
 urlpatterns.append(re_path(r"^api/", api_not_found))
+
+# Failures outside any view (a Host header not allowed, a crash in a middleware) under /api/ too.
+handler400 = "core.views.bad_request"
+handler500 = "core.views.server_error"

@@ -1,4 +1,5 @@
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_filters import rest_framework as filters
@@ -33,6 +34,30 @@ def health(request):
 @throttle_classes([])
 def api_not_found(request, *args, **kwargs):
     raise NotFound("No API endpoint matches this path.")
+
+
+def _outside_views(request, *, status: int, code: str, detail: str, html_view, **kwargs):
+    """
+    Django's own error pages, for failures before or after any view (a Host header not in
+    DJANGO_ALLOWED_HOSTS, a crash in a middleware): under /api/ they are the JSON envelope too.
+    """
+    if not request.path.startswith("/api/"):
+        return html_view(request, **kwargs)
+    kind = "server_error" if status >= 500 else "client_error"
+    return JsonResponse({"type": kind, "errors": [{"code": code, "detail": detail, "attr": None}]}, status=status)
+
+
+def bad_request(request, exception):
+    return _outside_views(
+        request, status=400, code="bad_request", detail="The request is not one this server accepts.",
+        html_view=defaults.bad_request, exception=exception,
+    )  # fmt: skip
+
+
+def server_error(request):
+    return _outside_views(
+        request, status=500, code="error", detail="A server error occurred.", html_view=defaults.server_error
+    )
 
 
 class EventFilter(StoreDayRangeFilterSet):

@@ -135,6 +135,30 @@ def test_unhandled_exception_does_not_leak_its_message():
     assert b"Traceback" not in response.content
 
 
+@pytest.mark.urls("core.tests.urls_for_errors")
+def test_a_failure_outside_drf_under_api_answers_500_in_the_envelope():
+    client = APIClient(raise_request_exception=False)
+
+    response = client.get("/api/v1/test-only/explode-plain")
+
+    assert_envelope(response, status=500, type_="server_error", code="error")
+    assert b"outside DRF" not in response.content
+
+
+@pytest.mark.undocumented_response
+def test_a_host_not_allowed_answers_400_in_the_envelope_under_api(api):
+    response = api.get("/api/v1/products", HTTP_HOST="evil.example")
+
+    assert_envelope(response, status=400, type_="client_error", code="bad_request")
+
+
+def test_a_host_not_allowed_keeps_django_s_page_outside_api(client):
+    response = client.get("/admin/login/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
 @pytest.mark.django_db
 def test_wrong_credentials_answer_401_envelope(api):
     response = api.post(

@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from cart.models import WishlistItem
 from catalog.models import ProductVariant
+from config.urls import handler400, handler500  # noqa: F401  (a URLconf names its own error views)
 from config.urls import urlpatterns as real_urlpatterns
 from core.models import ShippingZone
 
@@ -26,6 +27,11 @@ class ExplodingView(APIView):
 
     def get(self, request):
         raise RuntimeError("an unexpected failure deep inside a view")
+
+
+def exploding_plain_view(request):
+    """Not DRF's: its failure reaches Django's handler500, as one in a middleware would."""
+    raise RuntimeError("an unexpected failure outside DRF")
 
 
 # Each writes what the checks would have refused, as a request that lost a race would.
@@ -50,6 +56,7 @@ class UncheckedWriteView(APIView):
 
 urlpatterns = [
     path("api/v1/test-only/explode", ExplodingView.as_view()),
+    path("api/v1/test-only/explode-plain", exploding_plain_view),
     path("api/v1/test-only/unchecked/<str:case>", UncheckedWriteView.as_view()),
     *real_urlpatterns,
 ]
