@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz the whole API with schemathesis against a server started as production would start it.
 #
-#   make fuzz                                   # SQLite in a temporary folder, in-process cache
+#   make fuzz                                   # SQLite and a file cache in a temporary folder
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/duka REDIS_URL=redis://127.0.0.1:6379/3 make fuzz
 #
 # With DATABASE_URL set, a fresh database is created on that server (its name ends in the process
@@ -83,7 +83,10 @@ else
   DB_LABEL="SQLite ($WORK/db.sqlite3)"
 fi
 
-say "Database: $DB_LABEL; cache: ${REDIS_URL:-in-process}"
+if [ -z "${REDIS_URL:-}" ]; then
+  export CACHE_DIR="$WORK/cache"  # the folder both gunicorn workers share, not the developer's var/cache
+fi
+say "Database: $DB_LABEL; cache: ${REDIS_URL:-files in $CACHE_DIR}"
 "$PY" manage.py migrate --noinput >"$WORK/migrate.log"
 "$PY" manage.py seed_demo >"$WORK/seed.log" 2>&1
 ADMIN_EMAIL=fuzz-admin@duka.local
