@@ -6,8 +6,8 @@ The environment for tests is set by the `core.pytest_env` plugin (see pyproject.
 
 import pytest
 
-# Every API answer a test receives is checked against the OpenAPI schema (core/schema_conformance.py).
-pytest_plugins = ["core.schema_conformance"]
+# Every API answer a test receives is checked against the OpenAPI schema (core/pytest_schema.py).
+pytest_plugins = ["core.pytest_schema"]
 
 
 @pytest.fixture(autouse=True)

@@ -130,9 +130,10 @@ django.setup()
 names = sorted(
     ".".join(path.with_suffix("").parts).removesuffix(".__init__")
     for path in pathlib.Path(".").rglob("*.py")
-    if path.parts[0] not in ("bench", ".venv")
+    if path.parts[0] not in ("bench", "fuzz", ".venv")  # tools run from the dev requirements
     and not {"tests", "migrations"} & set(path.parts)
-    and path.name not in ("conftest.py", "pytest_env.py", "manage.py")
+    and path.name not in ("conftest.py", "manage.py")
+    and not path.name.startswith("pytest_")  # pytest plugins (core/pytest_env.py, core/pytest_schema.py)
 )
 for name in names:
     importlib.import_module(name)

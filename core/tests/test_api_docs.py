@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from core.schema_conformance import UndocumentedResponse, check_response
+from core.pytest_schema import UndocumentedResponse, check_response
 
 DOC_PAGES = ["/api/docs/", "/api/redoc/"]
 CDN_MARKERS = ["cdn.", "jsdelivr", "unpkg", "googleapis", "gstatic", "cloudflare"]
@@ -178,7 +178,7 @@ def test_the_gateway_operations_document_502_as_a_server_error(schema):
         assert response["content"]["application/json"]["schema"]["$ref"].endswith("/ServerErrorResponse")
 
 
-# --- The conformance guard every test runs under (core/schema_conformance.py) ---------------------
+# --- The conformance guard every test runs under (core/pytest_schema.py) ---------------------
 
 
 class FakeResponse(dict):
