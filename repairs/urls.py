@@ -1,0 +1,3 @@
+from repairs.views.tickets import urlpatterns as ticket_urls
+
+urlpatterns = [*ticket_urls]
