@@ -29,7 +29,8 @@ class Payment(models.Model):
     """
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
-    # The repairs app depends on payments, not the reverse: a repair is referenced by id.
+    # A repair is referenced by id, as the repairs app's models do not import payments; the payment
+    # services reach repairs through `repairs.services.payments`, as they reach orders.
     repair_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     method = models.CharField(max_length=8, choices=PaymentMethod.choices)
     gateway = models.CharField(max_length=10, choices=GatewayKind.choices)

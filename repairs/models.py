@@ -127,6 +127,15 @@ class RepairRequest(models.Model):
         """What is left to pay (API.md): the charge less what was paid, never below zero."""
         return max(self.charge - self.amount_paid, Decimal("0.00"))
 
+    @property
+    def payment_status(self) -> str:
+        """`unpaid`, `partially_paid`, `paid`, `partially_refunded` or `refunded` (repair bodies' `payment_status`)."""
+        if self.amount_refunded > 0:
+            return "refunded" if self.amount_refunded >= self.amount_paid else "partially_refunded"
+        if self.amount_paid > 0:
+            return "paid" if self.amount_paid >= self.charge else "partially_paid"
+        return "paid" if self.charge == 0 and self.status == RepairStatus.COMPLETED else "unpaid"
+
 
 class RepairStatusEvent(models.Model):
     """One step of a repair's history: written by the one transition function, never edited."""
