@@ -164,7 +164,8 @@ class RefundStatus(models.TextChoices):
 
 class OrderRefund(models.Model):
     """
-    Money given back on an order, to one payment. The order's books move when it is recorded (a
+    Money given back on an order, to one payment (or on a repair: `repair_id`, as payments reach
+    repairs; the same rows, gateways and settling serve both, see `repairs/services/payments.py`). The order's books move when it is recorded (a
     refund larger than one payment took is recorded as one row per payment); the money itself goes
     back through that payment's gateway (Stripe, an M-Pesa reversal made in the portal), which the
     payments app does and reports here (`status`, `provider_reference`, `attention`). A refund of an
@@ -172,7 +173,9 @@ class OrderRefund(models.Model):
     order's books.
     """
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds")
+    # A repair is referenced by id: orders knows nothing of the repairs app (repairs records these rows).
+    repair_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # The payments app depends on orders, not the reverse: the payment is referenced by id. Empty
     # for money recorded as paid with no payment behind it (settled by hand).
     payment_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -196,7 +199,13 @@ class OrderRefund(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="orderrefund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="orderrefund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(order__isnull=False, repair_id__isnull=True) | Q(order__isnull=True, repair_id__isnull=False),
+                name="orderrefund_of_order_or_repair",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.amount} on {self.order_id}"
+        return f"{self.amount} on {self.order_id or f'repair {self.repair_id}'}"

@@ -2,6 +2,7 @@ import hmac
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -10,10 +11,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.parsers import BaseParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Role
 from accounts.permissions import IsStaffRole
 from core.filters import DjangoFilterBackend, FilterSet, IdFilter
 from core.idempotency import claim_release, create_once
@@ -36,6 +38,8 @@ from payments.serializers import (
     StkPushSerializer,
     WebhookReceivedSerializer,
 )
+from repairs.models import RepairRequest
+from repairs.selectors import repairs_visible_to
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -52,6 +56,24 @@ def _order_of(request, order_id: int) -> Order:
     if order is None:
         raise ValidationError({"order_id": [ErrorDetail("You have no order with this id.", code="does_not_exist")]})
     return order
+
+
+def _repair_of(request, repair_id: int) -> RepairRequest:
+    """The caller's repair (or any repair for staff); another customer's is a 404, as if it did not exist."""
+    repair = repairs_visible_to(request.user).filter(pk=repair_id).first()
+    if repair is None:
+        raise NotFound("You have no repair with this id.")
+    return repair
+
+
+class NotTechnician(BasePermission):
+    """Customers (their own orders and repairs) and staff; technicians work the repair queue, never payments."""
+
+    message = "Technicians do not see payments."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.role != Role.TECHNICIAN)
 
 
 @contextmanager
@@ -73,19 +95,23 @@ class PaymentFilter(FilterSet):
     method = filters.ChoiceFilter(choices=PaymentMethod.choices)
     needs_attention = filters.BooleanFilter()
     order_id = IdFilter(field_name="order_id")
+    repair_id = IdFilter(field_name="repair_id")
 
     class Meta:
         model = Payment
-        fields = ["status", "method", "needs_attention", "order_id"]
+        fields = ["status", "method", "needs_attention", "order_id", "repair_id"]
 
 
 @extend_schema_view(
-    list=extend_schema(tags=["payments"], summary="Payments: of your orders, or every payment for staff"),
+    list=extend_schema(
+        tags=["payments"],
+        summary="Payments: of your orders and repairs, or every payment for staff (never technicians: 403)",
+    ),
     retrieve=extend_schema(tags=["payments"], summary="One payment"),
 )
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PaymentSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [NotTechnician]
     lookup_value_regex = r"[0-9]{1,18}"
     filterset_class = PaymentFilter
     filter_backends = [DjangoFilterBackend]
@@ -94,7 +120,10 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if getattr(self, "swagger_fake_view", False):
             return Payment.objects.none()
         payments = Payment.objects.order_by("-created_at", "-id")
-        return payments if self.request.user.is_staff_role else payments.filter(order__user=self.request.user)
+        if self.request.user.is_staff_role:
+            return payments
+        mine = repairs_visible_to(self.request.user).order_by().values("pk")
+        return payments.filter(Q(order__user=self.request.user) | Q(repair_id__in=mine))
 
     @extend_schema(
         tags=["payments"],
@@ -127,27 +156,36 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class StkPushView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [NotTechnician]
 
     @extend_schema(
         tags=["payments"],
-        summary="Send an M-Pesa STK push for an order",
+        summary="Send an M-Pesa STK push for an order or a repair",
         parameters=[IDEMPOTENCY_KEY],
         request=StkPushSerializer,
         responses={
             202: PaymentSerializer,
-            409: conflict("`already_paid`, `order_not_payable`, `payment_method_unavailable`"),
+            403: client_error("Technicians do not see payments."),
+            404: client_error("No repair with this `repair_id` is yours."),
+            409: conflict(
+                "`already_paid`, `order_not_payable` (an order not pending; a repair cancelled or with nothing "
+                "charged yet), `payment_method_unavailable`"
+            ),
             502: bad_gateway("`gateway_error`, with Daraja's message; the attempt is recorded as failed."),
         },
     )
     def post(self, request):
         serializer = StkPushSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = _order_of(request, serializer.validated_data["order_id"])
-        phone = serializer.validated_data["phone"]
+        data = serializer.validated_data
+        if "repair_id" in data:
+            paid = {"repair": _repair_of(request, data["repair_id"])}
+        else:
+            paid = {"order": _order_of(request, data["order_id"])}
+        phone = data["phone"]
         payment, replay = create_once(
             request, scope="payments.stk-push", status=status.HTTP_202_ACCEPTED,
-            create=lambda: services.mpesa_payment_create(order=order, phone=phone),
+            create=lambda: services.mpesa_payment_create(phone=phone, **paid),
         )  # fmt: skip
         if replay is not None:
             return _payment_body(Payment(pk=replay.resource_id), replay.status)
