@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from repairs import notifications
 from repairs.models import RepairRequest, RepairStatus, RepairStatusEvent
 from repairs.roles import works_at_desk
 
@@ -53,6 +54,7 @@ def repair_create(*, data: dict, user=None) -> RepairRequest:
             if not RepairRequest.objects.filter(tracking_code=code).exists():
                 raise
             continue
+        notifications.repair_status_email(repair, "", S.RECEIVED)  # the intake receipt, on commit
         return repair
     raise AssertionError(f"{CODE_ATTEMPTS} tracking codes in a row were taken: is CODE_ALPHABET too small?")
 

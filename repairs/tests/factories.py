@@ -3,9 +3,22 @@ Repair tickets and desk users for tests. Users come from the accounts factory; t
 `staff_user` / `admin_user` are the same kind of users.
 """
 
+from decimal import Decimal
+
+from django.utils import timezone
+
 from accounts.models import Role, User
 from accounts.tests.factories import UserFactory
-from repairs.models import DeviceType, RepairRequest, RepairStatus, RepairStatusEvent
+from repairs.models import (
+    DeviceType,
+    QuoteLineKind,
+    QuoteStatus,
+    RepairQuote,
+    RepairQuoteLine,
+    RepairRequest,
+    RepairStatus,
+    RepairStatusEvent,
+)
 from repairs.services.tickets import tracking_code_new
 
 # A real-looking IMEI that passes the Luhn check.
@@ -69,4 +82,42 @@ def repair_factory(*, status: str = RepairStatus.RECEIVED, history: bool = True,
         RepairStatusEvent.objects.create(repair=repair, from_status="", status=RepairStatus.RECEIVED)
         if status != RepairStatus.RECEIVED:
             RepairStatusEvent.objects.create(repair=repair, from_status=RepairStatus.RECEIVED, status=status)
+    return repair
+
+
+def quote_factory(
+    repair: RepairRequest, *, status: str = QuoteStatus.SENT, total: Decimal = Decimal("2500.00"), note: str = ""
+) -> RepairQuote:
+    """A quote version with one labour line for `total`, written straight to the database (the next version)."""
+    version = (repair.quotes.order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    now = timezone.now()
+    quote = RepairQuote.objects.create(
+        repair=repair, version=version, status=status, total=total, note=note,
+        sent_at=None if status == QuoteStatus.DRAFT else now,
+        decided_at=now if status in (QuoteStatus.APPROVED, QuoteStatus.DECLINED) else None,
+    )  # fmt: skip
+    RepairQuoteLine.objects.create(
+        quote=quote, kind=QuoteLineKind.LABOUR, description="Labour", quantity=1, unit_price=total, line_total=total
+    )
+    if status == QuoteStatus.APPROVED:
+        RepairRequest.objects.filter(pk=repair.pk).update(approved_total=total, estimated_cost=total)
+        repair.approved_total = repair.estimated_cost = total
+    return quote
+
+
+# Where a ticket in each status stands with its quote, as the desk's flow leaves it.
+_QUOTE_AT = {
+    RepairStatus.AWAITING_APPROVAL: QuoteStatus.SENT,
+    RepairStatus.AWAITING_PARTS: QuoteStatus.APPROVED,
+    RepairStatus.IN_REPAIR: QuoteStatus.APPROVED,
+    RepairStatus.READY_FOR_PICKUP: QuoteStatus.APPROVED,
+    RepairStatus.COMPLETED: QuoteStatus.APPROVED,
+}
+
+
+def repair_at(status: str, **kw) -> RepairRequest:
+    """A ticket in `status` with the quote the flow would have given it by then (sent, or approved)."""
+    repair = repair_factory(status=status, **kw)
+    if status in _QUOTE_AT:
+        quote_factory(repair, status=_QUOTE_AT[status])
     return repair
