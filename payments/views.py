@@ -11,12 +11,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, NotFound, ParseError, PermissionDenied, ValidationError
 from rest_framework.parsers import BaseParser
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
-from accounts.permissions import IsStaffRole
+from accounts.permissions import IsStaffRole, NotTechnicianRole
 from core.filters import DjangoFilterBackend, FilterSet, IdFilter
 from core.idempotency import claim_release, create_once
 from core.models import PaymentMethod
@@ -66,16 +65,6 @@ def _repair_of(request, repair_id: int) -> RepairRequest:
     return repair
 
 
-class NotTechnician(BasePermission):
-    """Customers (their own orders and repairs) and staff; technicians work the repair queue, never payments."""
-
-    message = "Technicians do not see payments."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.role != Role.TECHNICIAN)
-
-
 @contextmanager
 def _key_freed_on_failure(request, *, scope: str):
     """A payment the gateway refused leaves its `Idempotency-Key` free: a retry with it sends a new request."""
@@ -111,7 +100,7 @@ class PaymentFilter(FilterSet):
 )
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PaymentSerializer
-    permission_classes = [NotTechnician]
+    permission_classes = [IsAuthenticated, NotTechnicianRole]
     lookup_value_regex = r"[0-9]{1,18}"
     filterset_class = PaymentFilter
     filter_backends = [DjangoFilterBackend]
@@ -156,7 +145,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class StkPushView(APIView):
-    permission_classes = [NotTechnician]
+    permission_classes = [IsAuthenticated, NotTechnicianRole]
 
     @extend_schema(
         tags=["payments"],

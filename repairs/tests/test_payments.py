@@ -11,7 +11,6 @@ from itertools import count
 import pytest
 from django.test import Client
 
-from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from core.testing import authenticated_client, error_attrs, error_codes
 from orders.models import OrderRefund
@@ -72,11 +71,6 @@ def pushed(daraja, customer_api, repair):  # noqa: F811
     response = push(customer_api, repair)
     assert response.status_code == 202, response.json()
     return repair, Payment.objects.get(pk=response.json()["id"])
-
-
-@pytest.fixture
-def technician_api(db):
-    return authenticated_client(UserFactory(role=Role.TECHNICIAN))
 
 
 # --- STK push -----------------------------------------------------------------------------------
