@@ -164,13 +164,13 @@ class RefundStatus(models.TextChoices):
 
 class OrderRefund(models.Model):
     """
-    Money given back on an order, to one payment (or on a repair: `repair_id`, as payments reach
-    repairs; the same rows, gateways and settling serve both, see `repairs/services/payments.py`). The order's books move when it is recorded (a
+    Money given back on an order, to one payment. The order's books move when it is recorded (a
     refund larger than one payment took is recorded as one row per payment); the money itself goes
     back through that payment's gateway (Stripe, an M-Pesa reversal made in the portal), which the
     payments app does and reports here (`status`, `provider_reference`, `attention`). A refund of an
     extra payment (one that came on top of an already paid order) gives it back without touching the
-    order's books.
+    order's books. A repair's refunds are these rows too (`repair_id` instead of `order`): the same
+    gateways, settling and flags serve both (`repairs/services/payments.py` records them).
     """
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds")
@@ -202,7 +202,9 @@ class OrderRefund(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="orderrefund_amount_positive"),
             models.CheckConstraint(
-                condition=Q(order__isnull=False, repair_id__isnull=True) | Q(order__isnull=True, repair_id__isnull=False),
+                condition=(
+                    Q(order__isnull=False, repair_id__isnull=True) | Q(order__isnull=True, repair_id__isnull=False)
+                ),
                 name="orderrefund_of_order_or_repair",
             ),
         ]

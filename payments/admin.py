@@ -21,9 +21,9 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from rest_framework.exceptions import APIException
 
-from core.store import store_config
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, StoreTimeAdmin, problem_text, rendered, store_time_zone
 from core.phones import InvalidPhoneNumber, normalize_phone
+from core.store import store_config
 from orders.models import Order, OrderRefund
 from orders.services.lifecycle import FLAG_SEPARATOR
 from payments import selectors, services

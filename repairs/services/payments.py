@@ -100,7 +100,8 @@ def _flag(repair: RepairRequest, reason: str) -> None:
     if reason not in reasons:
         reasons.append(reason)
     repair.needs_attention = True
-    repair.attention_reason = FLAG_SEPARATOR.join(reasons)[: RepairRequest._meta.get_field("attention_reason").max_length]
+    limit = RepairRequest._meta.get_field("attention_reason").max_length
+    repair.attention_reason = FLAG_SEPARATOR.join(reasons)[:limit]
 
 
 def repair_payment_apply(*, repair_id: int, amount: Decimal, reference: str = "", actor=None) -> PaymentApplied:
@@ -184,4 +185,3 @@ def repair_refund(*, repair: RepairRequest, amount: Decimal | None, reason: str,
         repair.save(update_fields=["amount_refunded", "updated_at"])
         repair.refresh_from_db()
     return repair
-

@@ -248,6 +248,8 @@ def test_more_than_was_due_is_counted_and_flagged(api, pushed):
     repair = fresh(repair)
     assert (repair.amount_paid, repair.payment_status) == (Decimal("1000.00"), "paid")
     assert repair.needs_attention and "400.00 more than the 600.00 due" in repair.attention_reason
+    payment.refresh_from_db()
+    assert payment.needs_attention and payment.attention_reason == repair.attention_reason
 
 
 # --- Refresh and simulation -----------------------------------------------------------------------
@@ -266,12 +268,16 @@ def test_refresh_applies_the_stk_query_to_the_repair(daraja, customer_api, pushe
     assert fresh(repair).payment_status == "paid"
 
 
-@pytest.mark.parametrize(("outcome", "status", "paid"), [("success", "succeeded", "1000.00"), ("failure", "failed", "0")])
+@pytest.mark.parametrize(
+    ("outcome", "status", "paid"), [("success", "succeeded", "1000.00"), ("failure", "failed", "0")]
+)
 def test_simulation_plays_the_gateway_for_a_repair(customer_api, repair, outcome, status, paid):
     started = push(customer_api, repair)  # no Daraja settings: the simulator takes the push
     assert started.status_code == 202
 
-    response = customer_api.post(f"/api/v1/payments/{started.json()['id']}/simulate", {"outcome": outcome}, format="json")
+    simulate = f"/api/v1/payments/{started.json()['id']}/simulate"
+
+    response = customer_api.post(simulate, {"outcome": outcome}, format="json")
 
     assert response.status_code == 200
     assert response.json()["status"] == status
@@ -389,7 +395,7 @@ def test_a_refund_of_a_cash_paid_repair_goes_back_through_the_cash_gateway(
 def test_an_m_pesa_refund_waits_for_the_reversal_and_shows_on_needs_attention(
     api, staff_api, staff_user, pushed, django_capture_on_commit_callbacks
 ):
-    repair, payment = pushed
+    repair, _payment = pushed
     callback(api, stk_callback("ws_CO_R1", amount=1000, receipt="QKREFUND"))
 
     with django_capture_on_commit_callbacks(execute=True):
