@@ -29,7 +29,7 @@ from orders.services.lifecycle import FLAG_SEPARATOR
 from payments import selectors, services
 from payments.models import GatewayKind, GatewayNotification, Payment, PaymentStatus
 from payments.selectors import TROUBLING_OUTCOMES, TROUBLING_WINDOW, UNSETTLED_REFUNDS
-from repairs.models import RepairRequest
+from repairs.models import RepairRequest, RepairStatus
 
 EDITABLE_FIELDS = ("needs_attention", "attention_reason")
 # Each check waits for Daraja (up to MPESA_READ_TIMEOUT): a few per click keep the page inside the
@@ -405,10 +405,11 @@ class OpenRefunds(AttentionSection):
 
 class RepairsToSettle(AttentionSection):
     title = "Repairs to settle"
-    help = ("Repairs handed over with money still due (listed until paid), and repairs flagged about money: a "
-            "payment for a cancelled repair, more than was due, or a payment on top (refund it, then clear the flag "
-            "on the repair's page).")  # fmt: skip
-    empty = "No repair has money due after handover, and none is flagged."
+    help = ("Repairs handed over with money still due (listed until paid), cancelled repairs still holding money "
+            "(until refunded), and repairs flagged about money: a payment for a cancelled "
+            "repair, more than was due, or a payment on top (refund it, then clear the flag on the repair's "
+            "page).")  # fmt: skip
+    empty = "No repair has money due after handover or kept after cancelling, and none is flagged."
     columns = ("Repair", "Status", "Customer", "Due", "Why", "Completed")
 
     def __init__(self, full_list_url: str):
@@ -419,9 +420,15 @@ class RepairsToSettle(AttentionSection):
         return selectors.repairs_to_settle()
 
     def cells(self, repair):
-        why = repair.attention_reason if repair.needs_attention else ""
-        if repair.status == "completed" and repair.due > 0:
-            why = FLAG_SEPARATOR.join(part for part in ("Handed over unpaid: collect what is due.", why) if part)
+        reasons = []
+        if repair.status == RepairStatus.COMPLETED and repair.due > 0:
+            reasons.append("Handed over unpaid: collect what is due.")
+        kept = repair.amount_paid - repair.amount_refunded
+        if repair.status == RepairStatus.CANCELLED and kept > 0:
+            reasons.append(f"Cancelled with {money(kept, self.currency)} paid: refund it.")
+        if repair.needs_attention:
+            reasons.append(repair.attention_reason)
+        why = FLAG_SEPARATOR.join(reasons)
         return (repair_link(repair.pk, repair.tracking_code), repair.get_status_display(), repair.contact_name,
                 money(repair.due, self.currency), why, repair.completed_at)  # fmt: skip
 

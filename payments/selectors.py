@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from orders.models import Order, OrderRefund, RefundStatus
 from payments.models import GatewayNotification, NotificationOutcome, Payment, PaymentStatus
@@ -50,14 +50,19 @@ def payments_flagged() -> QuerySet[Payment]:
 def repairs_to_settle() -> QuerySet[RepairRequest]:
     """
     Repairs waiting for a person about money: handed over (completed) with money still due, until it
-    is paid, or flagged (a payment on top, for a cancelled repair, or more than was due) until cleared.
-    Each row carries `due` (its amount due, computed in the query).
+    is paid; cancelled with money kept, until it is refunded; flagged (a payment on top, for a
+    cancelled repair, or more than was due), until cleared. Each row carries `due` (its amount due,
+    computed in the query).
     """
     return (
         RepairRequest.objects.annotate(due=amount_due_expression())
-        .filter(Q(needs_attention=True) | Q(status=RepairStatus.COMPLETED, due__gt=0))
-        .only("id", "tracking_code", "status", "contact_name", "needs_attention", "attention_reason", "completed_at",
-              "created_at")
+        .filter(
+            Q(needs_attention=True)
+            | Q(status=RepairStatus.COMPLETED, due__gt=0)
+            | Q(status=RepairStatus.CANCELLED, amount_paid__gt=F("amount_refunded"))
+        )
+        .only("id", "tracking_code", "status", "contact_name", "needs_attention", "attention_reason", "amount_paid",
+              "amount_refunded", "completed_at", "created_at")
         .order_by("-created_at", "-id")
     )  # fmt: skip
 

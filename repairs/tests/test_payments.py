@@ -522,3 +522,17 @@ def test_the_amount_due_in_the_database_is_the_models(customer, fields):
     annotated = RepairRequest.objects.annotate(due=amount_due_expression()).get(pk=repair.pk)
 
     assert annotated.due == repair.amount_due
+
+
+def test_a_cancelled_repair_still_holding_money_is_on_needs_attention_until_refunded(
+    browser, staff_api, repair, django_capture_on_commit_callbacks
+):
+    cash(staff_api, repair, "999.50")
+    RepairRequest.objects.filter(pk=repair.pk).update(status=RepairStatus.CANCELLED)
+
+    text = browser.get(ATTENTION).text
+
+    assert repair.tracking_code in text and "Cancelled with KES 999.50 paid: refund it." in text
+    with django_capture_on_commit_callbacks(execute=True):
+        refund(staff_api, repair)
+    assert repair.tracking_code not in browser.get(ATTENTION).text

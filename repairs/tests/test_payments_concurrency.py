@@ -60,3 +60,27 @@ def test_a_callback_racing_cash_at_the_counter_never_counts_the_money_twice():
             assert (payment.status, payment.extra) == ("succeeded", False)
             assert not Payment.objects.filter(repair_id=repair.pk, gateway="cash").exists()
     assert winners  # which one wins each round is the scheduler's choice; both are right
+
+
+def test_two_stk_pushes_for_one_repair_paid_at_once_count_one_and_keep_the_other_apart():
+    for round_ in range(5):
+        repair = make_repair(user=UserFactory(), status=RepairStatus.READY_FOR_PICKUP, approved_total="1000.00")
+        first, second = (
+            mpesa_payment_send(payment=mpesa_payment_create(repair=repair, phone="0712345678")) for _ in range(2)
+        )
+        bodies = [
+            stk_callback(payment.checkout_request_id, amount=1000, receipt=f"QKTWO{round_}{index}")
+            for index, payment in enumerate((first, second))
+        ]
+
+        responses = run_at_once([
+            lambda body=body: APIClient().post(f"/api/v1/payments/callbacks/stk/{CALLBACK_TOKEN}", body, format="json")
+            for body in bodies
+        ])  # fmt: skip
+
+        assert [getattr(r, "status_code", repr(r)) for r in responses] == [200, 200]
+        repair = RepairRequest.objects.get(pk=repair.pk)
+        assert (repair.amount_paid, repair.payment_status, repair.needs_attention) == (1000, "paid", True)
+        payments = Payment.objects.filter(repair_id=repair.pk, status="succeeded")
+        assert sorted(payments.values_list("extra", flat=True)) == [False, True]
+        assert payments.get(extra=True).needs_attention
