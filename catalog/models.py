@@ -227,6 +227,8 @@ class MovementReason(models.TextChoices):
     RESERVATION = "reservation", "Reservation"
     RELEASE = "release", "Release"
     CANCELLATION = "cancellation", "Cancellation"
+    # Parts held for, released from or used by a repair (the movement's `repair_id` says which).
+    REPAIR = "repair", "Repair"
 
 
 class StockMovement(models.Model):
@@ -243,6 +245,8 @@ class StockMovement(models.Model):
     reason = models.CharField(max_length=16, choices=MovementReason.choices, db_index=True)
     # The orders app depends on catalog, not the reverse: the order is referenced by id.
     order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Likewise the repair desk: the repair whose parts moved, by id (repairs depends on catalog).
+    repair_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
