@@ -134,6 +134,16 @@ def _reason(default: str, *, reason: str | None, order_id: int | None, repair_id
     return chosen
 
 
+def stock_lock(*, variant_ids: Iterable[int]) -> None:
+    """
+    Lock these variants until the transaction ends, in primary-key order. For a caller that makes
+    several stock changes in one transaction (a repair's revised quote gives back the old parts and
+    holds the new ones): taking every lock first, in the one order, it cannot deadlock with a checkout.
+    """
+    assert transaction.get_connection().in_atomic_block, "stock_lock holds its locks only inside a transaction."
+    _lock(sorted(set(variant_ids)))
+
+
 def stock_reserve(
     *,
     lines: Sequence[StockLine],

@@ -83,7 +83,9 @@ class ProductVariant(models.Model):
     attributes = models.JSONField(default=dict, blank=True, help_text='e.g. {"size": "M", "color": "Blue"}')
     price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     stock_quantity = models.IntegerField(default=0, help_text="Units on hand.")
-    reserved_quantity = models.IntegerField(default=0, help_text="Units held for unpaid or unaccepted orders.")
+    reserved_quantity = models.IntegerField(
+        default=0, help_text="Units held for unpaid or unaccepted orders and for approved repairs."
+    )
     reorder_point = models.PositiveIntegerField(default=5)
     reorder_quantity = models.PositiveIntegerField(default=20)
     # Set when staff were told the variant fell to its reorder point; cleared when it recovers,

@@ -33,6 +33,7 @@ def stock_movement_list() -> QuerySet[StockMovement]:
     return StockMovement.objects.select_related("variant", "actor")
 
 
+SOLD_REASONS = [MovementReason.SALE, MovementReason.REPAIR]  # units that left the shelf to a customer
 COVER_DAYS_WANTED = 14  # suggest reordering when fewer days of sales are left on the shelf
 VELOCITY_WINDOW_DAYS = 30
 
@@ -53,8 +54,7 @@ def reorder_suggestions(*, now=None) -> list[dict]:
                 -Sum(
                     "movements__delta",
                     # Parts used in repairs leave the shelf as sales do (a repair's reservations move no units).
-                    filter=Q(movements__reason__in=[MovementReason.SALE, MovementReason.REPAIR],
-                             movements__created_at__gte=since),  # fmt: skip
+                    filter=Q(movements__reason__in=SOLD_REASONS, movements__created_at__gte=since),
                 ),
                 0,
             ),
