@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.dates import store_today
 from core.exceptions import InvalidTransition
 from core.store import store_config
-from repairs import events
+from repairs import events, notifications
 from repairs.models import QuoteStatus, RepairRequest, RepairStatus, RepairStatusEvent
 from repairs.services import parts
 
@@ -75,6 +75,7 @@ def repair_transition(
             repair=repair, from_status=old, status=to, note=note[:500], actor=_actor(actor)
         )
         events.status_changed(repair=repair, actor=_actor(actor), old=old, new=to, note=note)
+        notifications.repair_status_email(repair, old, to, note=note)  # sent on commit, customer-visible statuses only
     return repair
 
 
