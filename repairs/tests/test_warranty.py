@@ -7,6 +7,7 @@ import pytest
 
 from core.dates import store_today
 from core.exceptions import InvalidTransition
+from core.testing import error_attrs, error_codes
 from repairs.exceptions import WarrantyExpired
 from repairs.models import RepairRequest, RepairStatus
 from repairs.services.lifecycle import repair_transition
@@ -80,3 +81,53 @@ def test_a_claim_on_a_claim_belongs_to_the_first_repair_and_keeps_its_date():
     second = warranty_claim_open(repair=first, issue_description="And again", actor=None)
 
     assert (second.warranty_of_id, second.warranty_until) == (original.pk, original.warranty_until)
+
+
+# --- Over the API ---------------------------------------------------------------------------------------
+
+
+def test_the_owner_claims_the_warranty_and_gets_a_free_linked_ticket(customer, customer_api):
+    original = completed(user=customer)
+
+    response = customer_api.post(f"/api/v1/repairs/{original.pk}/warranty-claim",
+                                 {"issue_description": "It stopped charging again."}, format="json")  # fmt: skip
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["status"], body["warranty_of"], body["amount_due"]) == ("received", original.pk, "0.00")
+    assert body["warranty_until"] == original.warranty_until.isoformat()
+    assert body["tracking_code"] != original.tracking_code
+    assert customer_api.get("/api/v1/repairs").json()["count"] == 2
+
+
+def test_a_claim_after_the_warranty_answers_409_and_opens_nothing(customer, customer_api):
+    original = completed(days_left=-1, user=customer)
+
+    response = customer_api.post(f"/api/v1/repairs/{original.pk}/warranty-claim", {"issue_description": "x"},
+                                 format="json")  # fmt: skip
+
+    assert (response.status_code, error_codes(response)) == (409, ["warranty_expired"])
+    assert RepairRequest.objects.count() == 1
+
+
+def test_staff_claim_for_the_customer_and_others_cannot(customer, staff_api, other_customer_api, technician_api):
+    original = completed(user=customer)
+    path = f"/api/v1/repairs/{original.pk}/warranty-claim"
+
+    assert other_customer_api.post(path, {"issue_description": "x"}, format="json").status_code == 404
+    assert technician_api.post(path, {"issue_description": "x"}, format="json").status_code == 403
+    assert RepairRequest.objects.count() == 1
+    response = staff_api.post(path, {"issue_description": "x"}, format="json")
+    assert response.status_code == 201
+    assert RepairRequest.objects.get(pk=response.json()["id"]).user == customer
+
+
+@pytest.mark.parametrize("body", [{}, {"issue_description": ""}, {"issue_description": "x" * 5001}])
+def test_a_claim_without_a_description_is_refused_and_opens_nothing(customer, customer_api, body):
+    original = completed(user=customer)
+
+    response = customer_api.post(f"/api/v1/repairs/{original.pk}/warranty-claim", body, format="json")
+
+    assert response.status_code == 400
+    assert error_attrs(response) == ["issue_description"]
+    assert RepairRequest.objects.count() == 1
