@@ -4,10 +4,11 @@ revisions that need a new approval, the final cost capped by the approved quote;
 approval holds, sells and gives back, checked in the database (stock and movements).
 """
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from rest_framework.exceptions import ValidationError
 
 from catalog.inventory import InsufficientStock, stock_adjust
@@ -376,6 +377,15 @@ def test_completing_the_repair_sells_its_parts_and_starts_the_warranty():
     assert (screen.stock_quantity, screen.reserved_quantity) == (3, 0)
     assert movements(repair) == [(screen.sku, "repair", 0, 2), (screen.sku, "repair", -2, -2)]
     assert_stock_consistent(screen)
+
+
+def test_the_warranty_counts_from_the_stores_today_not_utcs():
+    repair = repair_factory(status=S.READY_FOR_PICKUP)
+
+    with time_machine.travel(datetime(2026, 3, 1, 22, 30, tzinfo=UTC), tick=False):  # 01:30 on 2 March in Nairobi
+        repair = repair_transition(repair=repair, to=S.COMPLETED)
+
+    assert repair.warranty_until == date(2026, 3, 2) + timedelta(days=90)
 
 
 def test_cancelling_a_repair_gives_its_parts_back_to_the_shelf():

@@ -318,3 +318,17 @@ def test_a_completed_repair_has_sold_its_parts_and_a_cancelled_one_gave_them_bac
         (0, 2),
     ]  # newest first
     assert_stock_consistent(screen)
+
+
+def test_staff_find_a_repairs_part_movements_in_the_inventory(technician_api, customer_api, staff_api, repair):
+    screen = stocked(3)
+    sent(technician_api, repair, part(screen, 2))
+    customer_api.post(f"/api/v1/repairs/{repair.pk}/approve-quote")
+
+    response = staff_api.get("/api/v1/inventory/movements", {"reason": "repair"})
+
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [(row["sku"], row["reason"], row["reserved_delta"], row["repair_id"], row["order_id"]) for row in rows] == [
+        (screen.sku, "repair", 2, repair.pk, None)
+    ]
