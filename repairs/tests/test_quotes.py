@@ -239,6 +239,20 @@ def test_approving_freezes_the_total_holds_the_parts_and_starts_the_repair():
     assert_stock_consistent(screen)
 
 
+def test_two_lines_for_one_part_are_held_together_and_only_when_all_units_are_there():
+    screen = stocked(3)
+    repair = sent(repair_factory(status=S.DIAGNOSING), part(screen, 2), part(screen, 2, unit_price=Decimal("1")))
+
+    repair = quote_approve(repair=repair)
+
+    assert repair.status == S.AWAITING_PARTS
+    assert not repair.parts.exists()
+    stock_adjust(variant_id=screen.pk, delta=1, reason="restock")
+    repair = repair_transition(repair=repair, to=S.IN_REPAIR)
+    assert list(repair.parts.values_list("quantity", "state")) == [(4, "reserved")]
+    assert_stock_consistent(screen)
+
+
 def test_a_quote_is_answered_once():
     repair = sent(repair_factory(status=S.DIAGNOSING), labour("100"))
     quote_approve(repair=repair)
