@@ -207,6 +207,9 @@ def world(admin_user, customer) -> World:
         "POST /api/v1/repairs/{id}/decline-quote/": {"back_to_diagnosis": True},
         "POST /api/v1/repairs/{id}/warranty-claim/": {"issue_description": "Hostile"},
         "POST /api/v1/repairs/track/{code}/decline-quote/": {"back_to_diagnosis": True},
+        "POST /api/v1/repairs/{id}/record-cash/": {"amount": "1.00"},
+        "POST /api/v1/repairs/{id}/refund/": {"amount": "1.00", "reason": "Hostile"},
+        "POST /api/v1/payments/mpesa/stk-push/": {"repair_id": repair.pk, "phone": "0712345678"},
     }
     return World(
         values={
