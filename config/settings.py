@@ -196,6 +196,8 @@ SIMPLE_JWT = {
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=env.int("EMAIL_VERIFICATION_DAYS", default=3))
 # Where the verification link in the email points; a storefront may set its own page.
 EMAIL_VERIFICATION_URL = env("EMAIL_VERIFICATION_URL", default=PUBLIC_BASE_URL + "/api/v1/auth/verify-email/{token}")
+# Where a repair's tracking link (job card QR code, emails) points; a storefront may set its own page.
+REPAIR_TRACKING_URL = env("REPAIR_TRACKING_URL", default=PUBLIC_BASE_URL + "/api/v1/repairs/track/{code}")
 PASSWORD_RESET_OTP_MINUTES = 10
 PASSWORD_RESET_OTP_MAX_ATTEMPTS = 5
 

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 
 def store_day_start(day: date) -> datetime:
@@ -16,3 +17,8 @@ def store_day_end_exclusive(day: date) -> datetime:
     if day == date.max:
         return datetime.combine(day, time.max, tzinfo=ZoneInfo(settings.STORE_TIME_ZONE))
     return store_day_start(day + timedelta(days=1))
+
+
+def store_today() -> date:
+    """Today in the store's time zone: at 01:00 in Nairobi it is already tomorrow there, whatever UTC says."""
+    return timezone.localdate(timezone=ZoneInfo(settings.STORE_TIME_ZONE))
