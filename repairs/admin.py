@@ -96,6 +96,11 @@ def person(user: User | None) -> str:
     return user.get_full_name() or user.email
 
 
+def desk_member_label(user: User) -> str:
+    name = user.get_full_name()
+    return f"{name} ({user.email})" if name else user.email
+
+
 def is_overdue(repair: RepairRequest, today) -> bool:
     """Promised before the store's today and still open."""
     return repair.promised_by is not None and repair.promised_by < today and repair.status not in CLOSED_STATUSES
@@ -148,11 +153,15 @@ class HistoryInline(ReadOnlyInline):
     model = RepairStatusEvent
     verbose_name = "status change"
     verbose_name_plural = "status history"
-    fields = ("from_status", "status", "note", "actor", "at")
+    fields = ("from_status", "status", "note", "by", "at")
     readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description="by")
+    def by(self, event: RepairStatusEvent) -> str:
+        return person(event.actor) or "-"
 
 
 class NoteInline(admin.TabularInline):
@@ -161,13 +170,17 @@ class NoteInline(admin.TabularInline):
     model = RepairNote
     extra = 1
     can_delete = False
-    fields = ("body", "is_public", "author", "created_at")
-    readonly_fields = ("author", "created_at")
+    fields = ("body", "is_public", "by", "created_at")
+    readonly_fields = ("by", "created_at")
     verbose_name = "note"
     verbose_name_plural = "notes (private to the desk, or public on the tracking page)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
+
+    @admin.display(description="by")
+    def by(self, note: RepairNote) -> str:
+        return person(note.author) or "-"
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -188,11 +201,17 @@ class QuoteInline(ReadOnlyInline):
 
     model = RepairQuote
     verbose_name = "quote version"
-    fields = ("version", "status", "total_label", "lines_table", "note", "sent_at", "decided_at", "decided_by")
+    fields = ("version", "status", "total_label", "lines_table", "note", "sent_at", "decided_at", "decided")
     readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("decided_by").prefetch_related("lines__variant")
+
+    @admin.display(description="decided by")
+    def decided(self, quote: RepairQuote) -> str:
+        if quote.decided_at is None:
+            return "-"
+        return person(quote.decided_by) or "the customer, with the tracking code"
 
     @admin.display(description="total")
     def total_label(self, quote: RepairQuote) -> str:
@@ -300,7 +319,7 @@ class RepairRequestAdmin(StoreTimeAdmin):
         ("Work", {"fields": ("assigned_technician", "promised_by", "diagnosis")}),
         ("Device", {"fields": ("device_type", "brand", "model", "serial_number", "issue_description",
                                "condition_notes", "accessories", "unlocks_at_counter")}),
-        ("Customer", {"fields": ("contact_name", "contact_phone", "contact_email", "user")}),
+        ("Customer", {"fields": ("contact_name", "contact_phone", "contact_email", "account")}),
         ("Money", {"fields": ("estimated_label", "approved_label", "final_label", "paid_label", "refunded_label",
                               "amount_due_label", "payment_status")}),
         ("Warranty", {"fields": ("warranty_until", "warranty_of")}),
@@ -309,7 +328,7 @@ class RepairRequestAdmin(StoreTimeAdmin):
     readonly_fields = (
         "tracking_code", "status_label", "status_changed_at", "time_in_status", "job_card_link", "device_type",
         "brand", "model", "serial_number", "issue_description", "unlocks_at_counter", "contact_name",
-        "contact_phone", "contact_email", "user", "estimated_label", "approved_label", "final_label", "paid_label",
+        "contact_phone", "contact_email", "account", "estimated_label", "approved_label", "final_label", "paid_label",
         "refunded_label", "amount_due_label", "payment_status", "warranty_until", "warranty_of", "created_at",
         "updated_at", "completed_at",
     )  # fmt: skip
@@ -357,6 +376,11 @@ class RepairRequestAdmin(StoreTimeAdmin):
                 repair.attention_reason,
             )
         return format_html('<span class="no-attention" style="{}">&mdash;</span>', QUIET)
+
+    @admin.display(description="account")
+    def account(self, repair: RepairRequest) -> str:
+        # Text, not a link: a technician may not open customer accounts.
+        return repair.user.email if repair.user_id else "none (handed in without an account)"
 
     @admin.display(description="estimated cost")
     def estimated_label(self, repair: RepairRequest) -> str:
@@ -414,6 +438,9 @@ class RepairRequestAdmin(StoreTimeAdmin):
             kwargs["queryset"] = User.objects.filter(role__in=ADMIN_SITE_ROLES, is_active=True).order_by(
                 "first_name", "last_name", "email"
             )
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = desk_member_label
+            return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

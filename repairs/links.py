@@ -26,5 +26,8 @@ def tracking_qr_svg(tracking_code: str, *, scale: int = 4) -> SafeString:
     """
     code = segno.make_qr(tracking_url(tracking_code), error="m")
     # segno escapes the title and writes only its own markup, so the SVG is safe to embed as is.
-    svg = code.svg_inline(scale=scale, border=4, svgclass="qr", title=f"Tracking QR code for {tracking_code}")
+    # A viewBox instead of a fixed size: the page's CSS sizes it, on screen and on paper.
+    svg = code.svg_inline(
+        scale=scale, border=4, omitsize=True, svgclass="qr", title=f"Tracking QR code for {tracking_code}"
+    )
     return mark_safe(svg)  # noqa: S308
