@@ -196,7 +196,7 @@ SIMPLE_JWT = {
 EMAIL_VERIFICATION_MAX_AGE = timedelta(days=env.int("EMAIL_VERIFICATION_DAYS", default=3))
 # Where the verification link in the email points; a storefront may set its own page.
 EMAIL_VERIFICATION_URL = env("EMAIL_VERIFICATION_URL", default=PUBLIC_BASE_URL + "/api/v1/auth/verify-email/{token}")
-# Where a repair's tracking link (job card QR code, emails) points; a storefront may set its own page.
+# The repair tracking page the customer's emails link to (`{code}` is the tracking code); a storefront may set its own.
 REPAIR_TRACKING_URL = env("REPAIR_TRACKING_URL", default=PUBLIC_BASE_URL + "/api/v1/repairs/track/{code}")
 PASSWORD_RESET_OTP_MINUTES = 10
 PASSWORD_RESET_OTP_MAX_ATTEMPTS = 5
@@ -221,6 +221,9 @@ AXES_VERBOSE = False
 RATE_LIMIT_ANON = env("RATE_LIMIT_ANON", default="100/min")
 RATE_LIMIT_USER = env("RATE_LIMIT_USER", default="1000/min")
 RATE_LIMIT_AUTH = env("RATE_LIMIT_AUTH", default="10/min")
+# Repair desk, per IP (repairs/throttles.py): tickets taken in without the desk, and tracking-code lookups.
+RATE_LIMIT_REPAIRS_CREATE = env("RATE_LIMIT_REPAIRS_CREATE", default="20/hour")
+RATE_LIMIT_REPAIRS_TRACK = env("RATE_LIMIT_REPAIRS_TRACK", default="30/min")
 
 # A body above this is refused unread: 413 `request_too_large` (core/exceptions.py). The largest
 # legitimate JSON body, a product with 100 variants, is a small part of it. Multipart uploads have
@@ -284,6 +287,13 @@ SPECTACULAR_SETTINGS = {
         "OrderPaymentStatusEnum": "orders.models.OrderPaymentStatus.choices",
         "PaymentStatusEnum": "payments.models.PaymentStatus.choices",
         "RefundStatusEnum": "orders.models.RefundStatus.choices",
+        # Repair desk
+        "RepairStatusEnum": "repairs.models.RepairStatus.choices",
+        "DeviceTypeEnum": "repairs.models.DeviceType.choices",
+        "QuoteStatusEnum": "repairs.models.QuoteStatus.choices",
+        "QuoteLineKindEnum": "repairs.models.QuoteLineKind.choices",
+        "RepairPartStateEnum": "repairs.models.PartState.choices",
+        "KindEnum": "catalog.models.DiscountKind.choices",  # its name before repairs' quote lines had a `kind`
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsStaffRole
+from accounts.permissions import IsStaffRole, NotTechnicianRole
 from core.filters import DjangoFilterBackend, FilterSet, IdFilter
 from core.idempotency import claim_release, create_once
 from core.models import PaymentMethod
@@ -85,7 +85,7 @@ class PaymentFilter(FilterSet):
 )
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PaymentSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, NotTechnicianRole]
     lookup_value_regex = r"[0-9]{1,18}"
     filterset_class = PaymentFilter
     filter_backends = [DjangoFilterBackend]

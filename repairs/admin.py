@@ -24,13 +24,12 @@ from django.utils.timesince import timesince
 from rest_framework.exceptions import APIException
 
 from accounts.models import User
-from accounts.roles import ADMIN_SITE_ROLES
 from catalog.models import ProductVariant
 from core.admin import ReadOnlyInline, StoreTimeAdmin, problem_text, rendered, store_time_zone
 from core.dates import store_today
 from core.phones import InvalidPhoneNumber, normalize_phone
 from core.store import store_config
-from repairs.links import tracking_qr_svg, tracking_url
+from repairs.links import tracking_qr_svg
 from repairs.models import (
     QuoteLineKind,
     QuoteStatus,
@@ -41,7 +40,12 @@ from repairs.models import (
     RepairStatus,
     RepairStatusEvent,
 )
+from repairs.notifications import tracking_url
+from repairs.roles import DESK_ROLES
 from repairs.services.lifecycle import TRANSITIONS, allowed_moves, repair_transition
+from repairs.services.notes import note_add
+from repairs.services.tickets import EDITABLE_FIELDS as TICKET_FIELDS
+from repairs.services.tickets import repair_update
 
 S = RepairStatus
 
@@ -435,7 +439,7 @@ class RepairRequestAdmin(StoreTimeAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assigned_technician":
             # Only people who work the desk can be given a repair.
-            kwargs["queryset"] = User.objects.filter(role__in=ADMIN_SITE_ROLES, is_active=True).order_by(
+            kwargs["queryset"] = User.objects.filter(role__in=DESK_ROLES, is_active=True).order_by(
                 "first_name", "last_name", "email"
             )
             field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -446,19 +450,23 @@ class RepairRequestAdmin(StoreTimeAdmin):
     def save_model(self, request, obj, form, change):
         """
         Write only the fields the desk may edit: a full save would write back the status and money
-        read when the form loaded, undoing a move or a payment made meanwhile.
+        read when the form loaded, undoing a move or a payment made meanwhile. The ticket's own
+        fields (technician, promised date, diagnosis) go through `repair_update`, as a PATCH does.
         """
         changed = [field for field in form.changed_data if field in EDITABLE_FIELDS]
-        if changed:
-            obj.save(update_fields=[*changed, "updated_at"])
+        ticket_changes = {field: getattr(obj, field) for field in changed if field in TICKET_FIELDS}
+        if ticket_changes:
+            repair_update(repair=obj, actor=request.user, changes=ticket_changes)
+        flags = [field for field in changed if field not in TICKET_FIELDS]
+        if flags:
+            obj.save(update_fields=[*flags, "updated_at"])
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not RepairNote:
             return super().save_formset(request, form, formset, change)
         for note in formset.save(commit=False):
             if note.pk is None:
-                note.author = request.user
-                note.save()
+                note_add(repair=form.instance, author=request.user, body=note.body, is_public=note.is_public)
         return None
 
     def get_search_results(self, request, queryset, search_term):
@@ -644,8 +652,8 @@ class RepairRequestAdmin(StoreTimeAdmin):
         context = {
             "repair": repair,
             "store": store,
-            "tracking_url": tracking_url(repair.tracking_code),
-            "qr_svg": tracking_qr_svg(repair.tracking_code),
+            "tracking_url": tracking_url(repair),
+            "qr_svg": tracking_qr_svg(repair),
             "warranty_days": getattr(store, "repair_warranty_days", None),
             "change_url": self._change_url(repair.pk),
         }

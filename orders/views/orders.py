@@ -5,7 +5,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from accounts.permissions import IsStaffRole
+from accounts.permissions import IsStaffRole, NotTechnicianRole
 from core.filters import PublicNameOrderingFilter
 from core.idempotency import create_once
 from core.openapi import conflict
@@ -36,7 +36,7 @@ PLACE_SCOPE = "orders.place"
 )
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = OrderSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, NotTechnicianRole]
     lookup_value_regex = r"[0-9]{1,18}"
     filterset_class = OrderFilter
     filter_backends = [*viewsets.GenericViewSet.filter_backends[:1], PublicNameOrderingFilter]

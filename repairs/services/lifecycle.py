@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import InvalidTransition
-from repairs import events
+from repairs import events, notifications
 from repairs.models import RepairRequest, RepairStatus, RepairStatusEvent
 
 S = RepairStatus
@@ -66,4 +66,5 @@ def repair_transition(
             repair=repair, from_status=old, status=to, note=note[:500], actor=_actor(actor)
         )
         events.status_changed(repair=repair, actor=_actor(actor), old=old, new=to, note=note)
+        notifications.repair_status_email(repair, old, to, note=note)  # sent on commit, customer-visible statuses only
     return repair

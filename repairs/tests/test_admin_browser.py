@@ -24,10 +24,10 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from core.dates import store_today
-from repairs.links import tracking_url
 from repairs.models import RepairRequest, RepairStatus
+from repairs.notifications import tracking_url
 from repairs.services.lifecycle import allowed_moves
-from repairs.tests.test_admin import repair_factory, technician_user
+from repairs.tests.factories import repair_factory, technician_user
 
 S = RepairStatus
 CHROMIUM = os.environ.get("DUKA_CHROMIUM", "/usr/bin/chromium")
@@ -147,17 +147,17 @@ def test_a_clerk_prints_the_job_card_and_its_qr_code_reads_as_the_tracking_url(p
     card.wait_for_load_state()
 
     expect(card.locator("#tracking-code")).to_have_text(repair.tracking_code)
-    expect(card.locator("#tracking-url")).to_have_text(tracking_url(repair.tracking_code))
+    expect(card.locator("#tracking-url")).to_have_text(tracking_url(repair))
     expect(card.locator("#unlocking")).to_contain_text("unlocks the device at the counter")
     card.screenshot(path=shots / "4-job-card.png", full_page=True)
     card.locator("svg.qr").screenshot(path=shots / "5-job-card-qr.png")
 
     decoded = [result.text for result in zxingcpp.read_barcodes(Image.open(shots / "5-job-card-qr.png"))]
-    assert decoded == [tracking_url(repair.tracking_code)]
+    assert decoded == [tracking_url(repair)]
 
     card.emulate_media(media="print")
     expect(card.locator(".toolbar")).to_be_hidden()
     card.screenshot(path=shots / "6-job-card-printed.png", full_page=True)
     full_page = [result.text for result in zxingcpp.read_barcodes(Image.open(shots / "6-job-card-printed.png"))]
-    assert full_page == [tracking_url(repair.tracking_code)]
+    assert full_page == [tracking_url(repair)]
     assert RepairRequest.objects.get(pk=repair.pk).status == S.RECEIVED  # printing changes nothing
