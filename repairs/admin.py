@@ -682,9 +682,13 @@ def formset_problems(formset, form) -> str:
 def quote_lines(formset) -> list[dict]:
     """
     The filled rows as the quote service takes them (API.md's draft lines), parts found by SKU.
-    Blank rows are skipped; an unknown SKU is the technician's typo, said here by name.
+    Untouched rows are skipped; an unknown SKU is the technician's typo, said here by name. Whether a
+    line makes sense (labour needs a price, a part a variant still sold) is the service's to say.
     """
-    rows = [row for row in formset.cleaned_data if row and (row.get("description") or row.get("sku"))]
+    rows = [
+        row for row in formset.cleaned_data
+        if row and (row.get("description") or row.get("sku") or row.get("unit_price") is not None)
+    ]  # fmt: skip
     variants: dict[str, int] = {}
     for sku in {row["sku"].strip() for row in rows if row.get("sku")}:
         found = ProductVariant.objects.filter(sku__iexact=sku).values_list("pk", flat=True).first()

@@ -526,3 +526,112 @@ def test_the_job_card_links_to_the_public_tracking_api_unless_a_storefront_page_
     text = tech_browser.get(f"{CHANGELIST}{repair.pk}/job-card/").text
 
     assert f"{settings.PUBLIC_BASE_URL}/api/v1/repairs/track/RP-7F3K-9Q2M" in text
+
+
+# --- The draft quote panel -----------------------------------------------------------------------
+
+
+def quote_form(*lines: dict, note: str = "") -> dict:
+    """The draft quote panel as the page posts it: the line formset (blank rows included) and the note."""
+    rows = [*lines, {}, {}]
+    form = {"lines-TOTAL_FORMS": str(len(rows)), "lines-INITIAL_FORMS": "0", "note": note}
+    for index, row in enumerate(rows):
+        filled = {"kind": "labour", "description": "", "sku": "", "quantity": "1", "unit_price": "", **row}
+        form.update({f"lines-{index}-{name}": value for name, value in filled.items()})
+    return form
+
+
+def save_quote(browser: Client, repair: RepairRequest, *lines: dict, note: str = ""):
+    return browser.post(f"{CHANGELIST}{repair.pk}/quote/", quote_form(*lines, note=note))
+
+
+@pytest.fixture
+def screen(db):
+    return VariantFactory(sku="SCR-A14", price=Decimal("3500.00"), stock_quantity=5, reorder_point=0)
+
+
+def test_the_draft_quote_is_saved_through_the_quote_service_with_parts_found_by_sku(tech_browser, screen):
+    repair = repair_factory(status=S.DIAGNOSING)
+
+    response = save_quote(
+        tech_browser, repair,
+        {"kind": "part", "sku": "scr-a14"},
+        {"kind": "labour", "description": "Fitting the screen", "unit_price": "1000"},
+        note="Screen and fitting",
+    )  # fmt: skip
+
+    assert response.status_code == 302 and response["Location"] == change_url(repair)
+    assert flash(response) == ["Draft quote v1 saved: KES 4,500.00."]
+    [draft] = repair.quotes.all()
+    assert (draft.status, draft.version, draft.total) == ("draft", 1, Decimal("4500.00"))
+    assert draft.note == "Screen and fitting"
+    assert [(line.kind, line.variant_id, line.unit_price) for line in draft.lines.all()] == [
+        ("part", screen.pk, Decimal("3500.00")), ("labour", None, Decimal("1000.00")),
+    ]  # fmt: skip
+    assert refreshed(repair).status == S.DIAGNOSING  # a draft is not sent
+
+
+def test_the_quote_panel_shows_the_draft_to_carry_on_editing(tech_browser, screen):
+    repair = repair_factory(status=S.DIAGNOSING)
+    save_quote(tech_browser, repair, {"kind": "part", "sku": "SCR-A14", "quantity": "2"})
+
+    text = tech_browser.get(change_url(repair)).text
+
+    assert 'name="lines-0-sku" value="SCR-A14"' in text and 'name="lines-0-quantity" value="2"' in text
+    assert "Draft quote (version 1)" in text and "Draft total: KES 7,000.00." in text
+    assert "Send quote" in text
+
+
+def test_an_unknown_sku_saves_nothing_and_names_the_sku(tech_browser):
+    repair = repair_factory(status=S.DIAGNOSING)
+
+    response = save_quote(tech_browser, repair, {"kind": "part", "sku": "NOPE-1"})
+
+    assert flash(response) == ["Quote not saved: No catalog variant has the SKU NOPE-1."]
+    assert not repair.quotes.exists()
+
+
+def test_the_quote_services_refusal_is_the_message(tech_browser):
+    repair = repair_factory(status=S.DIAGNOSING)
+
+    response = save_quote(tech_browser, repair, {"kind": "labour", "description": "Cleaning"})
+
+    assert flash(response) == ["Quote not saved: Labour needs a price."]
+    assert not repair.quotes.exists()
+
+
+def test_sending_the_quote_moves_the_repair_to_awaiting_approval_and_freezes_it(
+    tech_browser, technician, screen, mailoutbox
+):
+    repair = repair_factory(status=S.DIAGNOSING)
+    save_quote(tech_browser, repair, {"kind": "part", "sku": "SCR-A14"})
+
+    response = tech_browser.post(f"{CHANGELIST}{repair.pk}/quote/send/")
+
+    assert flash(response) == [f"Quote sent to akinyi@example.com; {repair.tracking_code} is now awaiting approval."]
+    assert refreshed(repair).status == S.AWAITING_APPROVAL
+    [quote] = repair.quotes.all()
+    assert quote.status == QuoteStatus.SENT and quote.sent_at is not None
+    assert repair.history.last().actor == technician
+    assert any(repair.tracking_code in mail.body for mail in mailoutbox)
+    page = tech_browser.get(change_url(repair)).text
+    assert "Send quote" not in page and "KES 3,500.00" in page
+
+
+def test_sending_without_a_draft_is_refused_with_a_message(tech_browser):
+    repair = repair_factory(status=S.DIAGNOSING)
+
+    response = tech_browser.post(f"{CHANGELIST}{repair.pk}/quote/send/")
+
+    assert "Quote not sent: An empty quote cannot be sent" in flash(response)[0]
+    assert refreshed(repair).status == S.DIAGNOSING
+
+
+def test_a_closed_repair_has_no_quote_panel(tech_browser):
+    repair = repair_factory(status=S.CANCELLED)
+
+    text = tech_browser.get(change_url(repair)).text
+
+    assert "repair-quote-draft" not in text
+    response = save_quote(tech_browser, repair, {"kind": "labour", "description": "x", "unit_price": "1"})
+    assert "Quote not saved" in flash(response)[0] and not repair.quotes.exists()
