@@ -7,6 +7,11 @@ from django.conf import settings
 from django.utils import timezone
 
 
+def store_today() -> date:
+    """Today in the store's time zone: the day API.md means by "today" (warranty dates, filters)."""
+    return timezone.localdate(timezone=ZoneInfo(settings.STORE_TIME_ZONE))
+
+
 def store_day_start(day: date) -> datetime:
     """The instant the store's `day` begins (aware; compare with UTC-stored timestamps)."""
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.STORE_TIME_ZONE))
@@ -17,8 +22,3 @@ def store_day_end_exclusive(day: date) -> datetime:
     if day == date.max:
         return datetime.combine(day, time.max, tzinfo=ZoneInfo(settings.STORE_TIME_ZONE))
     return store_day_start(day + timedelta(days=1))
-
-
-def store_today() -> date:
-    """Today in the store's time zone: at 01:00 in Nairobi it is already tomorrow there, whatever UTC says."""
-    return timezone.localdate(timezone=ZoneInfo(settings.STORE_TIME_ZONE))

@@ -608,7 +608,7 @@ def test_sending_the_quote_moves_the_repair_to_awaiting_approval_and_freezes_it(
 
     response = tech_browser.post(f"{CHANGELIST}{repair.pk}/quote/send/")
 
-    assert flash(response) == [f"Quote sent to akinyi@example.com; {repair.tracking_code} is now awaiting approval."]
+    assert flash(response)[-1] == f"Quote sent to akinyi@example.com; {repair.tracking_code} is now awaiting approval."
     assert refreshed(repair).status == S.AWAITING_APPROVAL
     [quote] = repair.quotes.all()
     assert quote.status == QuoteStatus.SENT and quote.sent_at is not None
