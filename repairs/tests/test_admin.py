@@ -601,12 +601,13 @@ def test_the_quote_services_refusal_is_the_message(tech_browser):
 
 
 def test_sending_the_quote_moves_the_repair_to_awaiting_approval_and_freezes_it(
-    tech_browser, technician, screen, mailoutbox
+    tech_browser, technician, screen, mailoutbox, django_capture_on_commit_callbacks
 ):
     repair = repair_factory(status=S.DIAGNOSING)
     save_quote(tech_browser, repair, {"kind": "part", "sku": "SCR-A14"})
 
-    response = tech_browser.post(f"{CHANGELIST}{repair.pk}/quote/send/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = tech_browser.post(f"{CHANGELIST}{repair.pk}/quote/send/")
 
     assert flash(response)[-1] == f"Quote sent to akinyi@example.com; {repair.tracking_code} is now awaiting approval."
     assert refreshed(repair).status == S.AWAITING_APPROVAL
