@@ -71,8 +71,11 @@ STATUS_COLOURS = {
 }
 # A repair is closed when the table lets it move nowhere: nothing about it can be late any more.
 CLOSED_STATUSES = frozenset(status for status, moves in TRANSITIONS.items() if not moves)
-EDITABLE_FIELDS = ("assigned_technician", "promised_by", "diagnosis", "condition_notes", "accessories",
+EDITABLE_FIELDS = ("assigned_technician", "promised_by", "diagnosis", "final_cost", "condition_notes", "accessories",
                    "needs_attention", "attention_reason")  # fmt: skip
+# What the counter types when a device is handed in (the API's `POST repairs` body).
+INTAKE_FIELDS = ("device_type", "brand", "model", "serial_number", "issue_description", "condition_notes",
+                 "accessories", "unlocks_at_counter", "contact_name", "contact_phone", "contact_email")  # fmt: skip
 QUIET = "color:var(--body-quiet-color,#666)"
 
 # The store's currency for the page being drawn: read once per request, not once per row.
@@ -270,6 +273,70 @@ class PartInline(ReadOnlyInline):
         return part.variant.available
 
 
+# --- The repair's own forms: intake and the desk's edits -----------------------------------------
+
+
+def add_service_errors(form: forms.Form, detail) -> None:
+    """Put a DRF error detail (a service's or serializer's refusal) on the form's fields, or above them."""
+    if not isinstance(detail, dict):
+        detail = {None: detail}
+    for field, errors in detail.items():
+        texts = errors if isinstance(errors, list) else [errors]
+        form.add_error(field if field in form.fields else None, " ".join(str(text) for text in texts))
+
+
+class IntakeForm(forms.ModelForm):
+    """
+    A device handed in at the counter. It is checked by the API's own intake serializer (the phone
+    normalised, an IMEI's check digit, no passcode), so the rules are written once, and saved by
+    `repair_create`, which draws the tracking code and writes the first history row.
+    """
+
+    class Meta:
+        model = RepairRequest
+        fields = [*INTAKE_FIELDS, "assigned_technician", "promised_by"]
+
+    def clean(self):
+        cleaned = super().clean()
+        from repairs.serializers import RepairCreateSerializer
+
+        serializer = RepairCreateSerializer(data={name: cleaned[name] for name in INTAKE_FIELDS if name in cleaned})
+        if serializer.is_valid():
+            self.intake = dict(serializer.validated_data)
+        else:
+            add_service_errors(self, serializer.errors)
+        return cleaned
+
+
+class RepairChangeForm(forms.ModelForm):
+    """The desk's edits, checked by the services' rules before saving (they check again, under the lock)."""
+
+    class Meta:
+        model = RepairRequest
+        fields = list(EDITABLE_FIELDS)
+
+    def clean_assigned_technician(self):
+        from repairs.services.tickets import technician_check
+
+        technician = self.cleaned_data.get("assigned_technician")
+        try:
+            technician_check(technician)
+        except APIException as exc:
+            raise forms.ValidationError(problem_text(exc)) from None
+        return technician
+
+    def clean_final_cost(self):
+        amount = self.cleaned_data.get("final_cost")
+        if amount is not None and "final_cost" in self.changed_data:
+            from repairs.services.quotes import final_cost_check  # the quotes module owns the rule
+
+            try:
+                final_cost_check(self.instance, amount)
+            except APIException as exc:
+                raise forms.ValidationError(problem_text(exc)) from None
+        return amount
+
+
 # --- Forms the page's own panels post ------------------------------------------------------------
 
 
@@ -315,6 +382,15 @@ class RepairRequestAdmin(StoreTimeAdmin):
     list_select_related = ("assigned_technician",)
     list_per_page = 50
     inlines = [HistoryInline, NoteInline, QuoteInline, PartInline]
+    form = RepairChangeForm
+    add_fieldsets = (
+        ("Device", {"fields": ("device_type", "brand", "model", "serial_number", "issue_description",
+                               "condition_notes", "accessories", "unlocks_at_counter"),
+                    "description": "Never write down a passcode: tick the box, and the customer unlocks the "
+                                   "device at the counter when it is needed."}),
+        ("Customer", {"fields": ("contact_name", "contact_phone", "contact_email")}),
+        ("Work", {"fields": ("assigned_technician", "promised_by")}),
+    )  # fmt: skip
     fieldsets = (
         ("Status", {"fields": ("tracking_code", "status_label", "status_changed_at", "time_in_status",
                                "job_card_link")}),
@@ -324,15 +400,17 @@ class RepairRequestAdmin(StoreTimeAdmin):
         ("Device", {"fields": ("device_type", "brand", "model", "serial_number", "issue_description",
                                "condition_notes", "accessories", "unlocks_at_counter")}),
         ("Customer", {"fields": ("contact_name", "contact_phone", "contact_email", "account")}),
-        ("Money", {"fields": ("estimated_label", "approved_label", "final_label", "paid_label", "refunded_label",
-                              "amount_due_label", "payment_status")}),
+        ("Money", {"fields": ("estimated_label", "approved_label", "final_cost", "paid_label", "refunded_label",
+                              "amount_due_label", "payment_status"),
+                   "description": "The final cost may not be above the approved quote: more work needs a revised "
+                                  "quote, approved again."}),
         ("Warranty", {"fields": ("warranty_until", "warranty_of")}),
         ("Dates", {"fields": ("created_at", "updated_at", "completed_at")}),
     )  # fmt: skip
     readonly_fields = (
         "tracking_code", "status_label", "status_changed_at", "time_in_status", "job_card_link", "device_type",
         "brand", "model", "serial_number", "issue_description", "unlocks_at_counter", "contact_name",
-        "contact_phone", "contact_email", "account", "estimated_label", "approved_label", "final_label", "paid_label",
+        "contact_phone", "contact_email", "account", "estimated_label", "approved_label", "paid_label",
         "refunded_label", "amount_due_label", "payment_status", "warranty_until", "warranty_of", "created_at",
         "updated_at", "completed_at",
     )  # fmt: skip
@@ -394,10 +472,6 @@ class RepairRequestAdmin(StoreTimeAdmin):
     def approved_label(self, repair: RepairRequest) -> str:
         return money(repair.approved_total)
 
-    @admin.display(description="final cost")
-    def final_label(self, repair: RepairRequest) -> str:
-        return money(repair.final_cost)
-
     @admin.display(description="paid")
     def paid_label(self, repair: RepairRequest) -> str:
         return money(repair.amount_paid)
@@ -426,12 +500,34 @@ class RepairRequestAdmin(StoreTimeAdmin):
         token = _currency.set(store_config().currency)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
+        except APIException as exc:
+            # A service refused under its lock what the form's checks let through (another desk changed
+            # the repair meanwhile); the admin's transaction has rolled the whole save back.
+            self.message_user(request, f"Nothing was saved: {problem_text(exc)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
         finally:
             _currency.reset(token)
 
-    def has_add_permission(self, request):
-        # Intake goes through `POST repairs` (validated phone and IMEI, an unguessable tracking code).
-        return False
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = IntakeForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else super().get_readonly_fields(request, obj)
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else super().get_inlines(request, obj)
+
+    def response_post_save_add(self, request, obj):
+        """From intake straight to the repair's page, where the job card is printed."""
+        url = reverse("admin:repairs_repairrequest_job_card", args=[obj.pk])
+        link = format_html('<a href="{}" target="_blank" rel="noopener">job card</a>', url)
+        self.message_user(request, format_html("Print the {} for the customer.", link))
+        return HttpResponseRedirect(self._change_url(obj.pk))
 
     def has_delete_permission(self, request, obj=None):
         return False  # a repair is a record of a device in the shop's hands: cancel it instead
@@ -453,6 +549,9 @@ class RepairRequestAdmin(StoreTimeAdmin):
         read when the form loaded, undoing a move or a payment made meanwhile. The ticket's own
         fields (technician, promised date, diagnosis) go through `repair_update`, as a PATCH does.
         """
+        if not change:
+            self._take_in(request, obj, form)
+            return
         changed = [field for field in form.changed_data if field in EDITABLE_FIELDS]
         ticket_changes = {field: getattr(obj, field) for field in changed if field in TICKET_FIELDS}
         if ticket_changes:
@@ -460,6 +559,19 @@ class RepairRequestAdmin(StoreTimeAdmin):
         flags = [field for field in changed if field not in TICKET_FIELDS]
         if flags:
             obj.save(update_fields=[*flags, "updated_at"])
+
+    @staticmethod
+    def _take_in(request, obj: RepairRequest, form: IntakeForm) -> None:
+        """Create the ticket through `repair_create` and make `obj` (which the admin goes on with) be it."""
+        from repairs.services.tickets import repair_create
+
+        repair = repair_create(data=form.intake, user=request.user)
+        work = {name: form.cleaned_data[name] for name in ("assigned_technician", "promised_by")
+                if form.cleaned_data.get(name)}  # fmt: skip
+        if work:
+            repair = repair_update(repair=repair, actor=request.user, changes=work)
+        obj.__dict__.update({key: value for key, value in repair.__dict__.items() if key != "_state"})
+        obj._state.adding, obj._state.db = False, repair._state.db
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not RepairNote:
@@ -487,6 +599,8 @@ class RepairRequestAdmin(StoreTimeAdmin):
             path("<path:object_id>/move/", wrap(self.move_view), name=f"{name}_move"),
             path("<path:object_id>/quote/", wrap(self.quote_save_view), name=f"{name}_quote"),
             path("<path:object_id>/quote/send/", wrap(self.quote_send_view), name=f"{name}_quote_send"),
+            path("<path:object_id>/quote/answer/", wrap(self.quote_answer_view), name=f"{name}_quote_answer"),
+            path("<path:object_id>/warranty-claim/", wrap(self.warranty_claim_view), name=f"{name}_warranty_claim"),
             path("<path:object_id>/job-card/", wrap(self.job_card_view), name=f"{name}_job_card"),
             *super().get_urls(),
         ]
@@ -513,6 +627,19 @@ class RepairRequestAdmin(StoreTimeAdmin):
             "overdue": is_overdue(repair, store_today()),
             "amount_due": money(repair.amount_due) if repair.amount_due > 0 else "",
             "payment": repair.payment_status.replace("_", " "),
+            "warranty": self._warranty_panel(request, repair),
+        }
+
+    def _warranty_panel(self, request, repair: RepairRequest) -> dict | None:
+        if repair.warranty_until is None:
+            return None
+        under_warranty = store_today() <= repair.warranty_until
+        return {
+            "until": repair.warranty_until,
+            "open": under_warranty,
+            # A claim is the customer's to make; staff open it for them at the counter (as the API allows).
+            "can_claim": under_warranty and repair.status == S.COMPLETED and request.user.is_staff_role,
+            "claim_url": reverse("admin:repairs_repairrequest_warranty_claim", args=[repair.pk]),
         }
 
     def _quote_panel(self, request, repair: RepairRequest) -> dict | None:
@@ -520,6 +647,7 @@ class RepairRequestAdmin(StoreTimeAdmin):
         if repair.status in CLOSED_STATUSES or not request.user.has_perm("repairs.change_repairquote"):
             return None
         draft = repair.quotes.filter(status=QuoteStatus.DRAFT).prefetch_related("lines__variant").first()
+        sent = repair.quotes.filter(status=QuoteStatus.SENT).first()
         initial = [
             {"kind": line.kind, "description": line.description, "sku": line.variant.sku if line.variant else "",
              "quantity": line.quantity, "unit_price": line.unit_price}
@@ -533,6 +661,11 @@ class RepairRequestAdmin(StoreTimeAdmin):
             "send_url": reverse("admin:repairs_repairrequest_quote_send", args=[repair.pk]),
             "can_send": draft is not None and bool(initial),
             "draft_total": money(draft.total) if draft else "",
+            "sent": sent,
+            "sent_total": money(sent.total) if sent else "",
+            # The customer's decision, which staff may record for them at the counter (technicians may not).
+            "can_answer": sent is not None and request.user.is_staff_role,
+            "answer_url": reverse("admin:repairs_repairrequest_quote_answer", args=[repair.pk]),
         }
 
     @staticmethod
@@ -641,6 +774,63 @@ class RepairRequestAdmin(StoreTimeAdmin):
             )
         return HttpResponseRedirect(self._change_url(repair.pk))
 
+    def _answerable_repair(self, request, object_id) -> RepairRequest:
+        """A repair whose customer's decision staff take at the counter; technicians may not take it."""
+        repair = self._repair_or_404(request, object_id)
+        if not (self.has_view_permission(request, repair) and request.user.is_staff_role):
+            raise PermissionDenied
+        return repair
+
+    def quote_answer_view(self, request, object_id):
+        """The customer's answer to the sent quote, given at the counter: `quote_approve` or `quote_decline`."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        repair = self._answerable_repair(request, object_id)
+        from repairs.services.quotes import quote_approve, quote_decline  # written alongside; imported when used
+
+        answer = request.POST.get("answer", "")
+        answers = {
+            "approve": lambda: quote_approve(repair=repair, actor=request.user),
+            "decline": lambda: quote_decline(repair=repair, actor=request.user),
+            "rediagnose": lambda: quote_decline(repair=repair, actor=request.user, back_to_diagnosis=True),
+        }
+        if answer not in answers:
+            self.message_user(request, f"Unknown answer {answer!r}: approve, decline or rediagnose.", messages.ERROR)
+            return HttpResponseRedirect(self._change_url(repair.pk))
+        try:
+            answered = answers[answer]()
+        except APIException as exc:
+            self.message_user(request, f"Answer not recorded: {problem_text(exc)}", messages.ERROR)
+        else:
+            verb = "approved" if answer == "approve" else "declined"
+            status = S(answered.status).label.lower()
+            self.message_user(request, f"Quote {verb}; {answered.tracking_code} is now {status}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(repair.pk))
+
+    def warranty_claim_view(self, request, object_id):
+        """Open a free warranty claim on this completed repair through `warranty_claim_open`, then show it."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        repair = self._answerable_repair(request, object_id)
+        issue = request.POST.get("issue_description", "").strip()
+        if not issue:
+            self.message_user(request, "Claim not opened: say what is wrong with the device.", messages.ERROR)
+            return HttpResponseRedirect(self._change_url(repair.pk))
+        from repairs.services.warranty import warranty_claim_open  # written alongside; imported when used
+
+        try:
+            claim = warranty_claim_open(repair=repair, issue_description=issue[:5000], actor=request.user)
+        except APIException as exc:
+            self.message_user(request, f"Claim not opened: {problem_text(exc)}", messages.ERROR)
+            return HttpResponseRedirect(self._change_url(repair.pk))
+        self.message_user(
+            request,
+            f"Warranty claim {claim.tracking_code} opened on {repair.tracking_code}, free of charge, "
+            f"under warranty until {claim.warranty_until:%-d %B %Y}.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._change_url(claim.pk))
+
     # --- The job card ---------------------------------------------------------------------------
 
     def job_card_view(self, request, object_id):
@@ -654,7 +844,7 @@ class RepairRequestAdmin(StoreTimeAdmin):
             "store": store,
             "tracking_url": tracking_url(repair),
             "qr_svg": tracking_qr_svg(repair),
-            "warranty_days": getattr(store, "repair_warranty_days", None),
+            "warranty_days": getattr(store, "repair_warranty_days", None),  # the quotes branch adds the setting
             "change_url": self._change_url(repair.pk),
         }
         with store_time_zone():

@@ -327,7 +327,7 @@ def test_the_form_saves_the_desks_work_but_never_status_money_or_the_tracking_co
     response = tech_browser.post(
         change_url(repair),
         change_form(repair, assigned_technician=technician.pk, promised_by="2026-12-24", diagnosis="Charging port worn",
-                    status="completed", tracking_code="RP-AAAA-AAAA", amount_paid="9999", final_cost="1",
+                    status="completed", tracking_code="RP-AAAA-AAAA", amount_paid="9999", approved_total="99999",
                     contact_phone="254700000000"),
     )  # fmt: skip
 
@@ -336,7 +336,7 @@ def test_the_form_saves_the_desks_work_but_never_status_money_or_the_tracking_co
     assert (repair.assigned_technician, repair.promised_by, repair.diagnosis) == (
         technician, date(2026, 12, 24), "Charging port worn",
     )  # fmt: skip
-    assert (repair.status, repair.tracking_code, repair.amount_paid, repair.final_cost) == (
+    assert (repair.status, repair.tracking_code, repair.amount_paid, repair.approved_total) == (
         S.DIAGNOSING, code, Decimal("0.00"), None,
     )  # fmt: skip
     assert repair.contact_phone == "254712345678"
@@ -408,12 +408,112 @@ def test_the_repair_page_links_to_its_job_card(tech_browser):
     assert f"{CHANGELIST}{repair.pk}/job-card/" in text
 
 
-def test_repairs_are_neither_added_nor_deleted_in_the_admin(staff_browser):
+def test_repairs_are_never_deleted_in_the_admin(staff_browser):
     repair = repair_factory()
 
-    assert staff_browser.get(f"{CHANGELIST}add/").status_code == 403
     assert staff_browser.get(f"{CHANGELIST}{repair.pk}/delete/").status_code == 403
+    assert 'value="delete_selected"' not in staff_browser.get(CHANGELIST).text
     assert RepairRequest.objects.filter(pk=repair.pk).exists()
+
+
+def test_the_final_cost_is_saved_within_the_approved_quote(tech_browser):
+    repair = repair_factory(status=S.IN_REPAIR, approved_total=Decimal("4500.00"))
+
+    response = tech_browser.post(change_url(repair), change_form(repair, final_cost="4000.00"))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert refreshed(repair).final_cost == Decimal("4000.00") and repair.amount_due == Decimal("4000.00")
+
+
+def test_a_final_cost_above_the_approved_quote_is_refused_on_the_form(tech_browser):
+    repair = repair_factory(status=S.IN_REPAIR, approved_total=Decimal("4500.00"))
+
+    response = tech_browser.post(change_url(repair), change_form(repair, final_cost="5000.00", diagnosis="More"))
+
+    assert response.status_code == 200
+    assert "above the approved quote" in response.text
+    assert (refreshed(repair).final_cost, repair.diagnosis) == (None, "")
+
+
+def test_a_service_refusal_after_the_forms_checks_saves_nothing_and_says_why(tech_browser, monkeypatch):
+    from repairs.exceptions import QuoteExceeded
+    from repairs.services import quotes
+
+    repair = repair_factory(status=S.IN_REPAIR, approved_total=Decimal("4500.00"))
+    checks = iter([None])  # the form's check passes; the service's, under the lock, refuses
+
+    def check(repair, amount):
+        if next(checks, "refuse") == "refuse":
+            raise QuoteExceeded("Another desk lowered the approved quote meanwhile.")
+
+    monkeypatch.setattr(quotes, "final_cost_check", check)
+
+    response = tech_browser.post(change_url(repair), change_form(repair, final_cost="4000.00", diagnosis="Board"))
+
+    assert response.status_code == 302 and response["Location"] == change_url(repair)
+    assert flash(response) == ["Nothing was saved: Another desk lowered the approved quote meanwhile."]
+    assert (refreshed(repair).final_cost, repair.diagnosis) == (None, "")
+
+
+# --- Intake at the counter -----------------------------------------------------------------------
+
+
+def intake_form(**fields) -> dict:
+    form = {
+        "device_type": "phone", "brand": "Samsung", "model": "Galaxy A14", "serial_number": "490154203237518",
+        "issue_description": "Cracked screen", "condition_notes": "Dent on the corner", "accessories": "Case",
+        "unlocks_at_counter": "on", "contact_name": "Akinyi Otieno", "contact_phone": "0712 345 678",
+        "contact_email": "akinyi@example.com", "assigned_technician": "", "promised_by": "",
+    }  # fmt: skip
+    form.update(fields)
+    return {name: value for name, value in form.items() if value is not None}
+
+
+def test_staff_take_a_device_in_at_the_counter_and_are_sent_to_print_its_job_card(
+    staff_browser, staff_user, technician, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_browser.post(f"{CHANGELIST}add/", intake_form(assigned_technician=technician.pk,
+                                                                        promised_by="2026-12-24"))  # fmt: skip
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    repair = RepairRequest.objects.get()
+    assert response["Location"] == change_url(repair)
+    assert re.fullmatch(r"RP-[2-9A-Z]{4}-[2-9A-Z]{4}", repair.tracking_code)
+    assert (repair.status, repair.contact_phone, repair.serial_number) == (
+        S.RECEIVED,
+        "254712345678",
+        "490154203237518",
+    )
+    assert (repair.assigned_technician, repair.promised_by) == (technician, date(2026, 12, 24))
+    assert repair.user is None  # a walk-in customer's ticket, not the clerk's
+    assert repair.history.first().actor == staff_user
+    assert any(repair.tracking_code in mail.body for mail in mailoutbox)
+    assert any("job-card" in message for message in flash(response))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [("serial_number", "490154203237519", "not valid"), ("contact_phone", "12", "phone"),
+     ("contact_email", "not-an-email", "email")],
+)  # fmt: skip
+def test_intake_refuses_what_the_api_refuses(staff_browser, field, value, said):
+    response = staff_browser.post(f"{CHANGELIST}add/", intake_form(**{field: value}))
+
+    assert response.status_code == 200
+    assert said in response.text.lower()
+    assert not RepairRequest.objects.exists()
+
+
+def test_the_intake_form_has_no_passcode_field_and_says_so(staff_browser):
+    text = staff_browser.get(f"{CHANGELIST}add/").text
+
+    assert "Never write down a passcode" in text
+    assert not re.search(r'name="[^"]*(pass|pin)[^"]*"', text.replace('name="csrfmiddlewaretoken"', ""))
+
+
+def test_technicians_do_not_take_devices_in(tech_browser):
+    assert tech_browser.get(f"{CHANGELIST}add/").status_code == 403
 
 
 # --- Who sees what -------------------------------------------------------------------------------
@@ -636,3 +736,105 @@ def test_a_closed_repair_has_no_quote_panel(tech_browser):
     assert "repair-quote-draft" not in text
     response = save_quote(tech_browser, repair, {"kind": "labour", "description": "x", "unit_price": "1"})
     assert "Quote not saved" in flash(response)[0] and not repair.quotes.exists()
+
+
+# --- Answers at the counter and warranty claims --------------------------------------------------
+
+
+@pytest.fixture
+def waiting(tech_browser, screen):
+    """A repair whose quote (one screen, 3,500) was sent and waits for the customer's answer."""
+    repair = repair_factory(status=S.DIAGNOSING)
+    save_quote(tech_browser, repair, {"kind": "part", "sku": "SCR-A14"})
+    tech_browser.post(f"{CHANGELIST}{repair.pk}/quote/send/")
+    assert refreshed(repair).status == S.AWAITING_APPROVAL
+    return repair
+
+
+def answer(browser: Client, repair: RepairRequest, given: str):
+    return browser.post(f"{CHANGELIST}{repair.pk}/quote/answer/", {"answer": given})
+
+
+def test_staff_record_the_customers_approval_given_at_the_counter(staff_browser, staff_user, waiting, screen):
+    page = staff_browser.get(change_url(waiting)).text
+    assert "waiting for the customer's answer" in page and 'value="approve"' in page
+
+    response = answer(staff_browser, waiting, "approve")
+
+    assert flash(response)[-1] == f"Quote approved; {waiting.tracking_code} is now in repair."
+    assert (refreshed(waiting).status, waiting.approved_total) == (S.IN_REPAIR, Decimal("3500.00"))
+    assert waiting.quotes.get().decided_by == staff_user
+    screen.refresh_from_db()
+    assert screen.reserved_quantity == 1
+
+
+@pytest.mark.parametrize(("given", "status"), [("decline", S.CANCELLED), ("rediagnose", S.DIAGNOSING)])
+def test_staff_record_the_customers_refusal(staff_browser, waiting, given, status):
+    response = answer(staff_browser, waiting, given)
+
+    assert flash(response)[-1] == f"Quote declined; {waiting.tracking_code} is now {status.label.lower()}."
+    assert refreshed(waiting).status == status
+
+
+def test_a_technician_cannot_answer_for_the_customer(tech_browser, waiting):
+    page = tech_browser.get(change_url(waiting)).text
+
+    assert 'value="approve"' not in page and "Only the customer, or staff at the counter" in page
+    assert answer(tech_browser, waiting, "approve").status_code == 403
+    assert refreshed(waiting).status == S.AWAITING_APPROVAL
+
+
+def test_an_answer_with_nothing_waiting_is_refused_with_a_message(staff_browser):
+    repair = repair_factory(status=S.DIAGNOSING)
+
+    response = answer(staff_browser, repair, "approve")
+
+    assert "Answer not recorded" in flash(response)[-1] and refreshed(repair).status == S.DIAGNOSING
+
+
+def test_staff_open_a_free_warranty_claim_on_a_completed_repair(staff_browser):
+    until = store_today() + timedelta(days=30)
+    repair = repair_factory(status=S.COMPLETED, warranty_until=until, final_cost=Decimal("3000.00"),
+                            amount_paid=Decimal("3000.00"))  # fmt: skip
+    assert "Open a warranty claim" in staff_browser.get(change_url(repair)).text
+
+    response = staff_browser.post(f"{CHANGELIST}{repair.pk}/warranty-claim/", {"issue_description": "Screen flickers"})
+
+    claim = RepairRequest.objects.get(warranty_of=repair)
+    assert response["Location"] == change_url(claim)
+    assert (claim.status, claim.warranty_until, claim.issue_description) == (S.RECEIVED, until, "Screen flickers")
+    assert claim.amount_due == Decimal("0.00")
+    assert f"Warranty claim {claim.tracking_code} opened" in flash(response)[-1]
+
+
+def test_a_claim_after_the_warranty_is_refused_with_a_message(staff_browser):
+    repair = repair_factory(status=S.COMPLETED, warranty_until=store_today() - timedelta(days=1))
+
+    page = staff_browser.get(change_url(repair)).text
+    response = staff_browser.post(f"{CHANGELIST}{repair.pk}/warranty-claim/", {"issue_description": "Dead again"})
+
+    assert "Warranty ended" in page and "Open a warranty claim" not in page
+    assert "Claim not opened: The warranty of" in flash(response)[-1]
+    assert not RepairRequest.objects.filter(warranty_of=repair).exists()
+
+
+def test_a_technician_cannot_open_a_warranty_claim(tech_browser):
+    repair = repair_factory(status=S.COMPLETED, warranty_until=store_today() + timedelta(days=30))
+
+    response = tech_browser.post(f"{CHANGELIST}{repair.pk}/warranty-claim/", {"issue_description": "Dead again"})
+
+    assert response.status_code == 403 and not RepairRequest.objects.filter(warranty_of=repair).exists()
+
+
+def test_the_job_card_states_the_stores_warranty_in_days(tech_browser):
+    from core.store import store_config_forget, store_settings_record
+
+    record = store_settings_record()
+    record.repair_warranty_days = 120
+    record.save()
+    store_config_forget()
+    repair = repair_factory()
+
+    text = tech_browser.get(f"{CHANGELIST}{repair.pk}/job-card/").text
+
+    assert "120-day warranty from the day you collect the device" in text
