@@ -2,9 +2,9 @@
 The repair desk as a person uses it: Debian's Chromium, driven by Playwright, against a live server.
 
 A technician signs in with the admin's login form, narrows the queue to their own overdue work,
-opens a repair and presses a status button; a clerk prints the job card, whose QR code is read back
-from a screenshot with zxing-cpp and must be the tracking URL. Screenshots go to a temporary folder
-(printed at the end) for a person to look at.
+opens a repair and presses a status button; a clerk takes a device in at the counter and prints its
+job card, whose QR code is read back from a screenshot with zxing-cpp and must be the tracking URL.
+Screenshots go to a temporary folder (printed at the end) for a person to look at.
 
 These tests never skip: without Chromium they fail and say how to install it (CI installs it).
 Playwright's sync API runs an event loop in this thread while the browser is open, and Django refuses
@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -133,14 +132,27 @@ def test_a_technician_narrows_the_queue_to_their_overdue_work_and_moves_a_repair
     assert late.status == S.DIAGNOSING and late.history.last().actor == tech
 
 
-def test_a_clerk_prints_the_job_card_and_its_qr_code_reads_as_the_tracking_url(page, shots, staff_user):
+def test_a_clerk_takes_a_device_in_and_the_job_cards_qr_code_reads_as_the_tracking_url(page, shots, staff_user):
     import zxingcpp
     from PIL import Image
 
-    repair = repair_factory(brand="Tecno", model="Camon 30", issue_description="Battery swells",
-                            accessories="Charger", unlocks_at_counter=True, final_cost=Decimal("2000.00"))  # fmt: skip
+    sign_in(page, staff_user.email, next_url=f"{CHANGELIST}add/")
+    page.select_option("#id_device_type", "phone")
+    page.fill("#id_brand", "Tecno")
+    page.fill("#id_model", "Camon 30")
+    page.fill("#id_serial_number", "490154203237518")
+    page.fill("#id_issue_description", "Battery swells")
+    page.fill("#id_accessories", "Charger")
+    page.check("#id_unlocks_at_counter")
+    page.fill("#id_contact_name", "Akinyi Otieno")
+    page.fill("#id_contact_phone", "0712 345 678")
+    page.fill("#id_contact_email", "akinyi@example.com")
+    page.screenshot(path=shots / "4-intake.png", full_page=True)
+    page.locator("input[name=_save]").click()
 
-    sign_in(page, staff_user.email, next_url=f"{CHANGELIST}{repair.pk}/change/")
+    expect(page.locator(".messagelist")).to_contain_text("Print the job card for the customer.")
+    repair = RepairRequest.objects.get()
+    assert (repair.contact_phone, repair.status, repair.user) == ("254712345678", S.RECEIVED, None)
     with page.context.expect_page() as opened:
         page.get_by_role("link", name="Job card", exact=True).click()
     card = opened.value
@@ -149,15 +161,15 @@ def test_a_clerk_prints_the_job_card_and_its_qr_code_reads_as_the_tracking_url(p
     expect(card.locator("#tracking-code")).to_have_text(repair.tracking_code)
     expect(card.locator("#tracking-url")).to_have_text(tracking_url(repair))
     expect(card.locator("#unlocking")).to_contain_text("unlocks the device at the counter")
-    card.screenshot(path=shots / "4-job-card.png", full_page=True)
-    card.locator("svg.qr").screenshot(path=shots / "5-job-card-qr.png")
+    card.screenshot(path=shots / "5-job-card.png", full_page=True)
+    card.locator("svg.qr").screenshot(path=shots / "6-job-card-qr.png")
 
-    decoded = [result.text for result in zxingcpp.read_barcodes(Image.open(shots / "5-job-card-qr.png"))]
+    decoded = [result.text for result in zxingcpp.read_barcodes(Image.open(shots / "6-job-card-qr.png"))]
     assert decoded == [tracking_url(repair)]
 
     card.emulate_media(media="print")
     expect(card.locator(".toolbar")).to_be_hidden()
-    card.screenshot(path=shots / "6-job-card-printed.png", full_page=True)
-    full_page = [result.text for result in zxingcpp.read_barcodes(Image.open(shots / "6-job-card-printed.png"))]
+    card.screenshot(path=shots / "7-job-card-printed.png", full_page=True)
+    full_page = [result.text for result in zxingcpp.read_barcodes(Image.open(shots / "7-job-card-printed.png"))]
     assert full_page == [tracking_url(repair)]
     assert RepairRequest.objects.get(pk=repair.pk).status == S.RECEIVED  # printing changes nothing
