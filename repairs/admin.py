@@ -1,11 +1,13 @@
 """
-The repair desk in the admin: a technician's queue and the page of one repair.
+The repair desk in the admin: a technician's queue, the counter's intake form, and the page of one
+repair with its job card.
 
-Status moves only through `repairs.services.lifecycle.repair_transition` (the buttons offer exactly
-`allowed_moves`; the status is never a form field), quotes only through `repairs.services.quotes`,
-stock only through the parts services. What the form edits is the desk's own work on the ticket
-(who has it, when it was promised, the diagnosis, the flag); money, status, history and
-timestamps are read-only records. The job card is the printable intake receipt.
+Everything that changes a repair goes through the services the API uses: intake through
+`repair_create` (checked by the API's intake serializer), the desk's edits through `repair_update`,
+status moves only through `repair_transition` (the buttons offer exactly `allowed_moves`; the
+status is never a form field), quotes, the customer's answers and warranty claims through
+`repairs.services.quotes` and `repairs.services.warranty`, notes through `note_add`. Money, status,
+history, parts and timestamps are read-only records here. The job card is the printable intake receipt.
 """
 
 from contextvars import ContextVar
