@@ -178,3 +178,15 @@ def test_a_bad_note_is_refused_and_nothing_is_written(technician_api, body):
 
     assert response.status_code == 400
     assert RepairNote.objects.count() == 0
+
+
+@pytest.mark.parametrize("field", ["passcode", "screenPin", "device_password"])
+def test_a_passcode_is_refused_in_a_patch_too(technician_api, field):
+    repair = factories.repair_factory()
+    before = snapshot(repair)
+
+    response = technician_api.patch(url(repair), {"diagnosis": "Screen", field: "0000"}, format="json")
+
+    assert response.status_code == 400
+    assert error_codes(response) == ["passcode_refused"]
+    assert snapshot(repair) == before
