@@ -42,6 +42,17 @@ def repairs_visible_to(user) -> QuerySet[RepairRequest]:
     return _with_body().filter(user=user)
 
 
+def repair_search(repairs: QuerySet[RepairRequest], *, text: str) -> QuerySet[RepairRequest]:
+    """Tickets whose tracking code, serial/IMEI or contact details contain `text`: the desk finds a caller's device."""
+    text = text.strip()[:100]
+    if not text:
+        return repairs
+    return repairs.filter(
+        Q(tracking_code__icontains=text) | Q(serial_number__icontains=text) | Q(contact_name__icontains=text)
+        | Q(contact_phone__icontains=text) | Q(contact_email__icontains=text)
+    )  # fmt: skip
+
+
 def repair_by_tracking_code(code: str) -> RepairRequest | None:
     """The ticket a tracking code names (any case), or None: the public tracking page's only key."""
     code = (code or "").strip().upper()
@@ -59,14 +70,3 @@ def latest_shown_quote(repair: RepairRequest) -> RepairQuote | None:
     if quotes is None:
         quotes = list(repair.quotes.exclude(status=QuoteStatus.DRAFT).prefetch_related("lines"))
     return max(quotes, key=lambda quote: quote.version, default=None)
-
-
-def repair_search(repairs: QuerySet[RepairRequest], *, text: str) -> QuerySet[RepairRequest]:
-    """Tickets whose tracking code, serial/IMEI or contact details contain `text`: the desk finds a caller's device."""
-    text = text.strip()[:100]
-    if not text:
-        return repairs
-    return repairs.filter(
-        Q(tracking_code__icontains=text) | Q(serial_number__icontains=text) | Q(contact_name__icontains=text)
-        | Q(contact_phone__icontains=text) | Q(contact_email__icontains=text)
-    )  # fmt: skip
