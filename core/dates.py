@@ -4,6 +4,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
+
+
+def store_today() -> date:
+    """Today in the store's time zone: the day API.md means by "today" (warranty dates, filters)."""
+    return timezone.localdate(timezone=ZoneInfo(settings.STORE_TIME_ZONE))
 
 
 def store_day_start(day: date) -> datetime:
