@@ -103,8 +103,8 @@ def seed(*, command, options) -> None:
     # ready_for_pickup, and completed (one of them later claimed under warranty)
     ready = approved(diagnose(take_in(7), "Fan clogged with dust; thermal paste dry."), None, "1800")
     repair_update(repair=ready, actor=tech, changes={"status": S.READY_FOR_PICKUP, "final_cost": Decimal("1800")})
-    for index, diagnosis in ((8, "Back glass replaced."), (9, "Charging port replaced.")):
-        done = approved(diagnose(take_in(index), diagnosis), None, "1200")
+    for index, diagnosis, part in ((8, "Back glass cracked.", parts[1]), (9, "Charging port worn.", None)):
+        done = approved(diagnose(take_in(index), diagnosis), part, "1200")
         repair_transition(repair=done, to=S.READY_FOR_PICKUP, actor=tech)
         done = repair_transition(repair=done, to=S.COMPLETED, actor=staff, note="Handed over at the counter.")
     warranty.warranty_claim_open(repair=done, issue_description="The port is loose again.", actor=staff)

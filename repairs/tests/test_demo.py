@@ -25,7 +25,7 @@ def test_seed_demo_fills_the_repair_desk_with_a_dozen_repairs_in_every_status(se
     assert set(RepairRequest.objects.values_list("quotes__status", flat=True)) >= {
         QuoteStatus.SENT, QuoteStatus.APPROVED, QuoteStatus.DECLINED,
     }  # fmt: skip
-    assert set(RepairRequest.objects.values_list("parts__state", flat=True)) >= {PartState.RESERVED}
+    assert set(RepairRequest.objects.values_list("parts__state", flat=True)) >= {PartState.RESERVED, PartState.USED}
     for repair in repairs:
         assert repair.history.first().status == RepairStatus.RECEIVED
         assert repair.history.last().status == repair.status
