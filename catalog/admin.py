@@ -251,9 +251,10 @@ class VariantAdmin(admin.ModelAdmin):
 
 @admin.register(StockMovement)
 class StockMovementAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "variant", "reason", "delta", "reserved_delta", "order_id", "actor", "note")
+    list_display = ("created_at", "variant", "reason", "delta", "reserved_delta", "order_id", "repair_id", "actor",
+                    "note")  # fmt: skip
     list_filter = ("reason", "created_at")
-    search_fields = ("variant__sku", "variant__product__name", "note", "order_id")
+    search_fields = ("variant__sku", "variant__product__name", "note", "order_id", "repair_id")
     date_hierarchy = "created_at"
     list_select_related = ("variant", "actor")
 

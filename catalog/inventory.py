@@ -92,6 +92,7 @@ def _apply(
     reserved_sign: int,
     reason: str,
     order_id: int | None,
+    repair_id: int | None = None,
     actor,
     note: str,
 ) -> None:
@@ -113,6 +114,7 @@ def _apply(
                 reserved_delta=reserved_delta,
                 reason=reason,
                 order_id=order_id,
+                repair_id=repair_id,
                 actor=actor,
                 note=note[:255],
             )
@@ -121,8 +123,37 @@ def _apply(
     _note_low_stock(variants.values())
 
 
-def stock_reserve(*, lines: Sequence[StockLine], order_id: int | None = None, actor=None, note: str = "") -> None:
-    """Hold units for an order; all lines or none. Inactive or unknown variants count as unavailable."""
+def _reason(default: str, *, reason: str | None, order_id: int | None, repair_id: int | None) -> str:
+    """
+    The movement's reason: the function's own for an order (or none), `repair` for a repair's
+    parts, so the movements list tells a sale from a part used at the bench.
+    """
+    assert order_id is None or repair_id is None, "A stock movement is for an order or for a repair, not both."
+    chosen = reason or (MovementReason.REPAIR if repair_id is not None else default)
+    assert chosen in (default, MovementReason.REPAIR), f"{chosen!r} is not a reason for this stock change."
+    return chosen
+
+
+def stock_lock(*, variant_ids: Iterable[int]) -> None:
+    """
+    Lock these variants until the transaction ends, in primary-key order. For a caller that makes
+    several stock changes in one transaction (a repair's revised quote gives back the old parts and
+    holds the new ones): taking every lock first, in the one order, it cannot deadlock with a checkout.
+    """
+    assert transaction.get_connection().in_atomic_block, "stock_lock holds its locks only inside a transaction."
+    _lock(sorted(set(variant_ids)))
+
+
+def stock_reserve(
+    *,
+    lines: Sequence[StockLine],
+    order_id: int | None = None,
+    repair_id: int | None = None,
+    reason: str | None = None,
+    actor=None,
+    note: str = "",
+) -> None:
+    """Hold units for an order or a repair; all lines or none. Inactive or unknown variants count as unavailable."""
     quantities = _merge(lines)
     with transaction.atomic():
         variants = _lock(quantities)
@@ -143,15 +174,24 @@ def stock_reserve(*, lines: Sequence[StockLine], order_id: int | None = None, ac
             variants=variants,
             stock_sign=0,
             reserved_sign=+1,
-            reason=MovementReason.RESERVATION,
+            reason=_reason(MovementReason.RESERVATION, reason=reason, order_id=order_id, repair_id=repair_id),
             order_id=order_id,
+            repair_id=repair_id,
             actor=actor,
             note=note,
         )
 
 
-def stock_release(*, lines: Sequence[StockLine], order_id: int | None = None, actor=None, note: str = "") -> None:
-    """Give reserved units back to the shelf (order failed, expired or cancelled before the sale)."""
+def stock_release(
+    *,
+    lines: Sequence[StockLine],
+    order_id: int | None = None,
+    repair_id: int | None = None,
+    reason: str | None = None,
+    actor=None,
+    note: str = "",
+) -> None:
+    """Give reserved units back to the shelf (order failed, expired or cancelled before the sale; repair cancelled)."""
     quantities = _merge(lines)
     with transaction.atomic():
         variants = _lock(quantities)
@@ -161,15 +201,24 @@ def stock_release(*, lines: Sequence[StockLine], order_id: int | None = None, ac
             variants=variants,
             stock_sign=0,
             reserved_sign=-1,
-            reason=MovementReason.RELEASE,
+            reason=_reason(MovementReason.RELEASE, reason=reason, order_id=order_id, repair_id=repair_id),
             order_id=order_id,
+            repair_id=repair_id,
             actor=actor,
             note=note,
         )
 
 
-def stock_commit(*, lines: Sequence[StockLine], order_id: int | None = None, actor=None, note: str = "") -> None:
-    """Turn reserved units into a sale: they leave the shelf and the reservation."""
+def stock_commit(
+    *,
+    lines: Sequence[StockLine],
+    order_id: int | None = None,
+    repair_id: int | None = None,
+    reason: str | None = None,
+    actor=None,
+    note: str = "",
+) -> None:
+    """Turn reserved units into a sale (or parts used in a repair): they leave the shelf and the reservation."""
     quantities = _merge(lines)
     with transaction.atomic():
         variants = _lock(quantities)
@@ -179,8 +228,9 @@ def stock_commit(*, lines: Sequence[StockLine], order_id: int | None = None, act
             variants=variants,
             stock_sign=-1,
             reserved_sign=-1,
-            reason=MovementReason.SALE,
+            reason=_reason(MovementReason.SALE, reason=reason, order_id=order_id, repair_id=repair_id),
             order_id=order_id,
+            repair_id=repair_id,
             actor=actor,
             note=note,
         )

@@ -83,7 +83,9 @@ class ProductVariant(models.Model):
     attributes = models.JSONField(default=dict, blank=True, help_text='e.g. {"size": "M", "color": "Blue"}')
     price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     stock_quantity = models.IntegerField(default=0, help_text="Units on hand.")
-    reserved_quantity = models.IntegerField(default=0, help_text="Units held for unpaid or unaccepted orders.")
+    reserved_quantity = models.IntegerField(
+        default=0, help_text="Units held for unpaid or unaccepted orders and for approved repairs."
+    )
     reorder_point = models.PositiveIntegerField(default=5)
     reorder_quantity = models.PositiveIntegerField(default=20)
     # Set when staff were told the variant fell to its reorder point; cleared when it recovers,
@@ -227,6 +229,8 @@ class MovementReason(models.TextChoices):
     RESERVATION = "reservation", "Reservation"
     RELEASE = "release", "Release"
     CANCELLATION = "cancellation", "Cancellation"
+    # Parts held for, released from or used by a repair (the movement's `repair_id` says which).
+    REPAIR = "repair", "Repair"
 
 
 class StockMovement(models.Model):
@@ -243,6 +247,8 @@ class StockMovement(models.Model):
     reason = models.CharField(max_length=16, choices=MovementReason.choices, db_index=True)
     # The orders app depends on catalog, not the reverse: the order is referenced by id.
     order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Likewise the repair desk: the repair whose parts moved, by id (repairs depends on catalog).
+    repair_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

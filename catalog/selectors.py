@@ -33,6 +33,7 @@ def stock_movement_list() -> QuerySet[StockMovement]:
     return StockMovement.objects.select_related("variant", "actor")
 
 
+SOLD_REASONS = [MovementReason.SALE, MovementReason.REPAIR]  # units that left the shelf to a customer
 COVER_DAYS_WANTED = 14  # suggest reordering when fewer days of sales are left on the shelf
 VELOCITY_WINDOW_DAYS = 30
 
@@ -52,7 +53,8 @@ def reorder_suggestions(*, now=None) -> list[dict]:
             sold_30d=Coalesce(
                 -Sum(
                     "movements__delta",
-                    filter=Q(movements__reason=MovementReason.SALE, movements__created_at__gte=since),
+                    # Parts used in repairs leave the shelf as sales do (a repair's reservations move no units).
+                    filter=Q(movements__reason__in=SOLD_REASONS, movements__created_at__gte=since),
                 ),
                 0,
             ),
@@ -143,10 +145,12 @@ def product_get(*, key: str, include_inactive: bool = False) -> Product:
 
 def variants_have_orders(*, variant_ids: list[int]) -> bool:
     """
-    Whether any order ever took these variants. Every order reserves its stock through
-    `catalog.inventory`, whose movements carry the order's id, so the movements tell.
+    Whether any order (or repair) ever took these variants. Every order and repair reserves its
+    stock through `catalog.inventory`, whose movements carry the order's or repair's id, so the
+    movements tell.
     """
-    return StockMovement.objects.filter(variant_id__in=variant_ids, order_id__isnull=False).exists() or (
+    taken = Q(order_id__isnull=False) | Q(repair_id__isnull=False)
+    return StockMovement.objects.filter(taken, variant_id__in=variant_ids).exists() or (
         ProductVariant.objects.filter(pk__in=variant_ids, reserved_quantity__gt=0).exists()
     )
 

@@ -344,6 +344,9 @@ ORDERS_REFUND_PROCESSOR = "payments.services.refund_enqueue"
 PAYMENT_METHODS_AVAILABLE = "payments.availability.methods_available"
 ORDERS_REFUND_SETTLED = "payments.services.payment_refunds_settle"
 ORDERS_PAID_BY = "payments.selectors.order_paid_by"
+# How the repairs app reaches its payment provider without importing it (repairs/payment_hooks.py).
+REPAIRS_CASH_PAYMENT = "payments.services.repair_cash_payment_create"
+REPAIRS_PAID_BY = "payments.selectors.repair_paid_by"
 
 # --- CORS -------------------------------------------------------------------------------------
 

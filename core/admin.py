@@ -120,6 +120,7 @@ class StoreSettingsAdmin(admin.ModelAdmin):
         ("Tax and shipping", {"fields": ("tax_rate", "prices_include_tax", "shipping_flat_fee",
                                          "free_shipping_threshold")}),
         ("Checkout", {"fields": ("payment_methods", "offered_now", "max_quantity_per_line", "reservation_minutes")}),
+        ("Repairs", {"fields": ("repair_warranty_days",)}),
         ("Audit", {"fields": ("updated_at",)}),
     )  # fmt: skip
     readonly_fields = ("offered_now", "updated_at")

@@ -82,6 +82,9 @@ class StoreSettings(models.Model):
     reservation_minutes = models.PositiveSmallIntegerField(
         default=15, help_text="How long an unpaid prepaid order holds its stock."
     )
+    repair_warranty_days = models.PositiveSmallIntegerField(
+        default=90, help_text="How long a completed repair is under warranty, in days from its completion."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -98,6 +101,9 @@ class StoreSettings(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(reservation_minutes__gte=1), name="storesettings_reservation_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(repair_warranty_days__lte=3650), name="storesettings_warranty_within_ten_years"
             ),
         ]
 

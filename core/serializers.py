@@ -158,6 +158,9 @@ class StoreSettingsSerializer(serializers.Serializer):
     )
     max_quantity_per_line = serializers.IntegerField(min_value=1, max_value=1000)
     reservation_minutes = serializers.IntegerField(min_value=1, max_value=1440)
+    repair_warranty_days = serializers.IntegerField(
+        min_value=0, max_value=3650, help_text="Days a completed repair stays under warranty (0: none)."
+    )
 
     def validate_currency(self, value: str) -> str:
         return value.upper()

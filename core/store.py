@@ -16,7 +16,7 @@ from django.utils.module_loading import import_string
 
 from core.models import ShippingZone, StoreSettings
 
-CACHE_KEY = "core:store-config:v1"
+CACHE_KEY = "core:store-config:v2"  # a new version whenever StoreConfig gains a field
 # A backstop only: saves invalidate at once. It bounds how long a copy read just before another
 # process's save committed (and cached just after it invalidated) can outlive that save.
 CACHE_SECONDS = 300
@@ -43,6 +43,7 @@ class StoreConfig:
     payment_methods: tuple[str, ...]  # as staff enabled them; see `payment_methods_offered`
     max_quantity_per_line: int
     reservation_minutes: int
+    repair_warranty_days: int
     zones: tuple[ZoneFee, ...] = ()
 
     def zone_fee(self, county: str | None) -> Decimal:
@@ -110,6 +111,7 @@ def _build() -> StoreConfig:
         payment_methods=tuple(record.payment_methods),
         max_quantity_per_line=record.max_quantity_per_line,
         reservation_minutes=record.reservation_minutes,
+        repair_warranty_days=record.repair_warranty_days,
         zones=zones,
     )
 

@@ -415,8 +415,8 @@ class OrderRefundAdmin(ReadOnlyAdmin):
     made in the portal, a card refund Stripe did not confirm, or money a closed card could not take.
     """
 
-    list_display = ("created_at", "order", "amount", "status", "reason", "payment_id", "extra_payment", "restocked",
-                    "provider_reference", "attention", "actor")  # fmt: skip
+    list_display = ("created_at", "order", "repair_id", "amount", "status", "reason", "payment_id", "extra_payment",
+                    "restocked", "provider_reference", "attention", "actor")  # fmt: skip
     list_filter = ("status", "extra_payment", "restocked", "created_at")
     search_fields = ("order__number", "reason", "provider_reference")
     date_hierarchy = "created_at"

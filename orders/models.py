@@ -169,10 +169,13 @@ class OrderRefund(models.Model):
     back through that payment's gateway (Stripe, an M-Pesa reversal made in the portal), which the
     payments app does and reports here (`status`, `provider_reference`, `attention`). A refund of an
     extra payment (one that came on top of an already paid order) gives it back without touching the
-    order's books.
+    order's books. A repair's refunds are these rows too (`repair_id` instead of `order`): the same
+    gateways, settling and flags serve both (`repairs/services/payments.py` records them).
     """
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds")
+    # A repair is referenced by id: orders knows nothing of the repairs app (repairs records these rows).
+    repair_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # The payments app depends on orders, not the reverse: the payment is referenced by id. Empty
     # for money recorded as paid with no payment behind it (settled by hand).
     payment_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -196,7 +199,15 @@ class OrderRefund(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="orderrefund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="orderrefund_amount_positive"),
+            models.CheckConstraint(
+                condition=(
+                    Q(order__isnull=False, repair_id__isnull=True) | Q(order__isnull=True, repair_id__isnull=False)
+                ),
+                name="orderrefund_of_order_or_repair",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.amount} on {self.order_id}"
+        return f"{self.amount} on {self.order_id or f'repair {self.repair_id}'}"

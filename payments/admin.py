@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -23,10 +23,13 @@ from rest_framework.exceptions import APIException
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline, StoreTimeAdmin, problem_text, rendered, store_time_zone
 from core.phones import InvalidPhoneNumber, normalize_phone
+from core.store import store_config
 from orders.models import Order, OrderRefund
+from orders.services.lifecycle import FLAG_SEPARATOR
 from payments import selectors, services
 from payments.models import GatewayKind, GatewayNotification, Payment, PaymentStatus
 from payments.selectors import TROUBLING_OUTCOMES, TROUBLING_WINDOW, UNSETTLED_REFUNDS
+from repairs.models import RepairRequest, RepairStatus
 
 EDITABLE_FIELDS = ("needs_attention", "attention_reason")
 # Each check waits for Daraja (up to MPESA_READ_TIMEOUT): a few per click keep the page inside the
@@ -50,6 +53,22 @@ def order_link(order: Order | None) -> str:
     if order is None:
         return "-"
     return admin_link(reverse("admin:orders_order_change", args=[order.pk]), order.number)
+
+
+def repair_link(repair_id: int | None, text=None) -> str:
+    """Link by id alone (no query), to the repair's admin page when the repair desk's admin is there."""
+    if repair_id is None:
+        return "-"
+    text = text or f"Repair {repair_id}"
+    try:
+        return admin_link(reverse("admin:repairs_repairrequest_change", args=[repair_id]), text)
+    except NoReverseMatch:
+        return str(text)
+
+
+def paid_for(payment: Payment) -> str:
+    """What a payment pays: its order (joined by the caller) or its repair."""
+    return repair_link(payment.repair_id) if payment.repair_id else order_link(payment.order)
 
 
 def payment_link(payment_id: int | None) -> str:
@@ -125,9 +144,7 @@ class PaymentAdmin(StoreTimeAdmin):
 
     @admin.display(description="order", ordering="order__number")
     def order_number(self, payment: Payment) -> str:
-        if payment.order_id is None:
-            return f"repair {payment.repair_id}" if payment.repair_id else "-"
-        return order_link(payment.order)
+        return paid_for(payment)
 
     @admin.display(description="amount", ordering="amount")
     def amount_with_currency(self, payment: Payment) -> str:
@@ -313,13 +330,13 @@ class FlaggedPayments(AttentionSection):
     help = ("Money that came in wrong (another amount or phone, a receipt used twice, an order already paid). "
             "Settle it, then clear the flag on the payment's page.")  # fmt: skip
     empty = "No payment is flagged."
-    columns = ("Payment", "Order", "Amount", "Status", "Why", "Created")
+    columns = ("Payment", "Order or repair", "Amount", "Status", "Why", "Created")
 
     def queryset(self):
         return selectors.payments_flagged()
 
     def cells(self, payment):
-        return (payment_link(payment.pk), order_link(payment.order), money(payment.amount, payment.currency),
+        return (payment_link(payment.pk), paid_for(payment), money(payment.amount, payment.currency),
                 payment.get_status_display(), payment.attention_reason, payment.created_at)  # fmt: skip
 
 
@@ -366,20 +383,54 @@ class OpenRefunds(AttentionSection):
             "record the M-Pesa reversal reference, or retry a card refund Stripe did not confirm, "
             "from the refunds list.")  # fmt: skip
     empty = "Every refund is settled."
-    columns = ("Recorded", "Order", "Amount", "Status", "What to do")
+    columns = ("Recorded", "Order or repair", "Amount", "Status", "What to do")
 
     def __init__(self, full_list_url: str):
         super().__init__(f"{full_list_url}?{urlencode({'status__in': ','.join(UNSETTLED_REFUNDS)})}")
         self.refunds_url = full_list_url
+        self.currency = store_config().currency
 
     def queryset(self):
         return selectors.refunds_unsettled()
 
     def cells(self, refund):
+        if refund.order is None:  # a repair's refund: its currency is the store's
+            return (refund.created_at, repair_link(refund.repair_id), money(refund.amount, self.currency),
+                    refund.get_status_display(), refund.attention or refund.failure_reason or "-")  # fmt: skip
         refunds_of_order = f"{self.refunds_url}?{urlencode({'q': refund.order.number})}"
         return (refund.created_at, admin_link(refunds_of_order, refund.order.number),
                 money(refund.amount, refund.order.currency), refund.get_status_display(),
                 refund.attention or refund.failure_reason or "-")  # fmt: skip
+
+
+class RepairsToSettle(AttentionSection):
+    title = "Repairs to settle"
+    help = ("Repairs handed over with money still due (listed until paid), cancelled repairs still holding money "
+            "(until refunded), and repairs flagged about money: a payment for a cancelled "
+            "repair, more than was due, or a payment on top (refund it, then clear the flag on the repair's "
+            "page).")  # fmt: skip
+    empty = "No repair has money due after handover or kept after cancelling, and none is flagged."
+    columns = ("Repair", "Status", "Customer", "Due", "Why", "Completed")
+
+    def __init__(self, full_list_url: str):
+        super().__init__(full_list_url)
+        self.currency = store_config().currency
+
+    def queryset(self):
+        return selectors.repairs_to_settle()
+
+    def cells(self, repair):
+        reasons = []
+        if repair.status == RepairStatus.COMPLETED and repair.due > 0:
+            reasons.append("Handed over unpaid: collect what is due.")
+        kept = repair.amount_paid - repair.amount_refunded
+        if repair.status == RepairStatus.CANCELLED and kept > 0:
+            reasons.append(f"Cancelled with {money(kept, self.currency)} paid: refund it.")
+        if repair.needs_attention:
+            reasons.append(repair.attention_reason)
+        why = FLAG_SEPARATOR.join(reasons)
+        return (repair_link(repair.pk, repair.tracking_code), repair.get_status_display(), repair.contact_name,
+                money(repair.due, self.currency), why, repair.completed_at)  # fmt: skip
 
 
 def attention_sections(site: admin.AdminSite, request) -> list[AttentionSection]:
@@ -399,6 +450,10 @@ def attention_sections(site: admin.AdminSite, request) -> list[AttentionSection]
         sections.append(FlaggedOrders(f"{url}?needs_attention__exact=1"))
     if url := viewable(OrderRefund):
         sections.append(OpenRefunds(url))
+    if url := viewable(RepairRequest):
+        sections.append(RepairsToSettle(url))
+    elif not site.is_registered(RepairRequest) and request.user.has_perm("repairs.view_repairrequest"):
+        sections.append(RepairsToSettle(""))  # the repair desk's admin is not there: the rows, without a list
     return sections
 
 

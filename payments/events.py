@@ -9,6 +9,7 @@ def _payload(payment: Payment) -> dict:
     return {
         "payment_id": payment.pk,
         "order_id": payment.order_id,
+        "repair_id": payment.repair_id,
         "method": payment.method,
         "amount": str(payment.amount),
         "currency": payment.currency,

@@ -10,8 +10,21 @@ class PaymentSerializer(PaymentRowSerializer):
 
 
 class StkPushSerializer(serializers.Serializer):
-    order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    order_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="The order to pay; or send `repair_id`."
+    )
+    repair_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="The repair to pay; or send `order_id`."
+    )
     phone = PhoneNumberField(help_text="07XXXXXXXX, +2547…, 2547… or 01…; normalised to 2547XXXXXXXX.")
+
+    def validate(self, attrs):
+        if ("order_id" in attrs) == ("repair_id" in attrs):
+            raise serializers.ValidationError(
+                "Send exactly one of `order_id` and `repair_id`: an STK push pays one order or one repair.",
+                code="invalid",
+            )
+        return attrs
 
 
 class CardIntentSerializer(serializers.Serializer):

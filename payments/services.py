@@ -3,7 +3,8 @@ The only code that moves a payment's state. Each change locks the payment row, c
 first and ignores what is already done, so a callback, a status query, a webhook and the
 simulator can all arrive at once and the money is counted once. Gateways are called with no
 lock held and outside any transaction; orders are marked paid or failed only through the orders
-services (`order_mark_paid`, `order_mark_payment_failed`), which move the stock.
+services (`order_mark_paid`, `order_mark_payment_failed`), which move the stock, and repairs only
+through `repairs.services.payments` (`repair_assert_payable`, `repair_payment_apply`).
 """
 
 import contextlib
@@ -20,6 +21,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from core.models import PaymentMethod
 from core.phones import InvalidPhoneNumber, normalize_phone
+from core.store import store_config
 from orders.exceptions import AlreadyPaid, OrderNotPayable, PaymentMethodUnavailable
 from orders.models import Order, OrderRefund, OrderStatus, RefundStatus
 from orders.services.lifecycle import (
@@ -42,6 +44,8 @@ from payments.gateways.card.gateway import CardGateway, RefundUpdate, from_minor
 from payments.gateways.mpesa.gateway import MAX_AMOUNT, MIN_AMOUNT, MpesaGateway, mpesa_amount
 from payments.interface import GatewayResponse, PaymentRequest, PaymentResult, RefundRequest
 from payments.models import GatewayKind, GatewayNotification, NotificationOutcome, Payment, PaymentStatus
+from repairs.models import RepairRequest
+from repairs.services.payments import repair_assert_payable, repair_payment_apply
 
 logger = logging.getLogger("payments")
 
@@ -74,28 +78,35 @@ def _kenyan_mobile(phone: str) -> str:
     return phone
 
 
-def mpesa_push(*, order: Order, phone: str, actor=None) -> Payment:
+def mpesa_push(*, phone: str, order: Order | None = None, repair: RepairRequest | None = None, actor=None) -> Payment:
     """
-    Send an STK push for what is left to pay on `order`. Returns the pending payment once Daraja
-    accepts the request; when it refuses or cannot be reached, the attempt is recorded as failed
-    and 502 `gateway_error` carries Daraja's message (the order stays payable).
+    Send an STK push for what is left to pay on `order` or `repair`. Returns the pending payment
+    once Daraja accepts the request; when it refuses or cannot be reached, the attempt is recorded
+    as failed and 502 `gateway_error` carries Daraja's message (the order or repair stays payable).
     """
-    return mpesa_payment_send(payment=mpesa_payment_create(order=order, phone=phone))
+    return mpesa_payment_send(payment=mpesa_payment_create(order=order, repair=repair, phone=phone))
 
 
-def mpesa_payment_create(*, order: Order, phone: str) -> Payment:
+def mpesa_payment_create(*, phone: str, order: Order | None = None, repair: RepairRequest | None = None) -> Payment:
     """The pending payment for an STK push, before anything is sent (so a replayed request can find it)."""
-    order_assert_payable(order=order)
+    assert (order is None) != (repair is None), "An STK push pays one order or one repair."
+    if order is not None:
+        order_assert_payable(order=order)
+        due, currency = order.total - order.amount_paid, order.currency
+    else:
+        repair_assert_payable(repair=repair)
+        due, currency = repair.amount_due, store_config().currency
     phone = _kenyan_mobile(phone)
-    amount = mpesa_amount(order.total - order.amount_paid)
+    amount = mpesa_amount(due)
     if not MIN_AMOUNT <= amount <= MAX_AMOUNT:
         raise PaymentMethodUnavailable(f"M-Pesa takes {MIN_AMOUNT} to {MAX_AMOUNT:,} shillings in one payment.")
     return Payment.objects.create(
         order=order,
+        repair_id=repair.pk if repair is not None else None,
         method=PaymentMethod.MPESA,
         gateway=method_gateway_required(PaymentMethod.MPESA),
         amount=Decimal(amount),
-        currency=order.currency,
+        currency=currency,
         phone=phone,
     )
 
@@ -108,8 +119,10 @@ def mpesa_payment_send(*, payment: Payment) -> Payment:
 def _send(payment: Payment) -> Payment:
     """Ask the payment's gateway to start it, and record what it said."""
     order = payment.order
+    # Daraja's AccountReference (12 characters at most): the order's number, or the repair's tracking code.
+    reference = order.number if order is not None else _repair_reference(payment.repair_id)
     response = gateway_for(payment.gateway).start(PaymentRequest(
-        payment_id=payment.pk, order_number=order.number, amount=payment.amount, currency=payment.currency,
+        payment_id=payment.pk, order_number=reference, amount=payment.amount, currency=payment.currency,
         method=payment.method, phone=payment.phone,
     ))  # fmt: skip
     if response.is_success and response.client_secret:
@@ -119,7 +132,11 @@ def _send(payment: Payment) -> Payment:
     return payment
 
 
-def _started(*, payment: Payment, order: Order, response: GatewayResponse) -> Payment:
+def _repair_reference(repair_id: int | None) -> str:
+    return RepairRequest.objects.filter(pk=repair_id).values_list("tracking_code", flat=True).first() or ""
+
+
+def _started(*, payment: Payment, order: Order | None, response: GatewayResponse) -> Payment:
     with transaction.atomic():
         payment = _locked(payment.pk)
         if not response.is_success:
@@ -136,8 +153,10 @@ def _started(*, payment: Payment, order: Order, response: GatewayResponse) -> Pa
             payment.merchant_request_id = response.secondary_reference[:64]
             payment.save()
             # Paid or cancelled meanwhile: a result for this payment is still applied when it comes.
-            with contextlib.suppress(AlreadyPaid, OrderNotPayable):
-                order_payment_started(order=order)
+            # A repair has no "payment pending" state: its payment status follows from its amounts.
+            if order is not None:
+                with contextlib.suppress(AlreadyPaid, OrderNotPayable):
+                    order_payment_started(order=order)
     if not response.is_success:
         raise GatewayError(response.error or GatewayError.default_detail)
     return payment
@@ -223,6 +242,8 @@ def _succeed(payment: Payment, result: PaymentResult, *, actor) -> tuple[Payment
         _flag(payment, f"Receipt {result.receipt} was already used by another payment.")
         return payment, NotificationOutcome.FLAGGED
     events.payment_succeeded(payment=payment, actor=_actor(actor))
+    if payment.repair_id:
+        return _repair_paid(payment, actor=actor)
     if payment.order_id:
         # Lock the order before looking: two payments of one order succeeding at once must not both count.
         order = Order.objects.select_for_update().get(pk=payment.order_id)
@@ -236,6 +257,40 @@ def _succeed(payment: Payment, result: PaymentResult, *, actor) -> tuple[Payment
         if order.needs_attention and not payment.needs_attention:
             _flag(payment, order.attention_reason)
     return payment, NotificationOutcome.APPLIED
+
+
+def _repair_paid(payment: Payment, *, actor) -> tuple[Payment, str]:
+    """
+    A succeeded payment of a repair: counted in its books, or, when nothing was due any more, kept
+    apart as `extra` (to be given back); either way anything odd is flagged on both.
+    """
+    reference = payment.provider_reference or f"{payment.pk}"
+    applied = repair_payment_apply(repair_id=payment.repair_id, amount=payment.amount, reference=reference, actor=actor)
+    if not applied.counted:
+        Payment.objects.filter(pk=payment.pk).update(extra=True)
+        payment.extra = True
+    if applied.attention:
+        _flag(payment, applied.attention)
+    return payment, NotificationOutcome.APPLIED if applied.counted else NotificationOutcome.FLAGGED
+
+
+def repair_cash_payment_create(*, repair: RepairRequest, amount: Decimal, actor) -> int:
+    """
+    `REPAIRS_CASH_PAYMENT`: cash taken at the repair counter, as one succeeded cash payment; returns
+    its id. `repairs.services.payments.repair_record_cash` calls it with the repair locked and the
+    amount checked, and counts the money in the same transaction.
+    """
+    payment = Payment.objects.create(
+        repair_id=repair.pk,
+        method=PaymentMethod.COD,
+        gateway=GatewayKind.CASH,
+        amount=amount,
+        currency=store_config().currency,
+        status=PaymentStatus.SUCCEEDED,
+        completed_at=timezone.now(),
+    )
+    events.payment_succeeded(payment=payment, actor=_actor(actor))
+    return payment.pk
 
 
 def _record_receipt(payment: Payment, receipt: str) -> Payment:
@@ -467,19 +522,21 @@ def payment_refunds_settle(*, payment_id: int) -> Payment:
 
 def payment_refund_extra(*, payment: Payment, actor, reason: str = "") -> OrderRefund:
     """
-    Give back, through its own gateway, a payment that came on top of an already paid order (it is
-    `extra`, flagged when it arrived). The order's books do not move: its money was never in them.
+    Give back, through its own gateway, a payment that came on top of an already paid order or
+    repair (it is `extra`, flagged when it arrived). The books do not move: its money was never in them.
     """
     with transaction.atomic():
         payment = _locked(payment.pk)
-        if not payment.extra or payment.order_id is None:
-            raise PaymentNotExtra("It paid its order: refund the order instead.")
+        what = "order" if payment.order_id else "repair"
+        if not payment.extra:
+            raise PaymentNotExtra(f"It paid its {what}: refund the {what} instead.")
         if payment.status != PaymentStatus.SUCCEEDED or OrderRefund.objects.filter(payment_id=payment.pk).exists():
             raise PaymentNotExtra("It is being refunded, or was refunded already.")
-        reason = reason or f"Paid on top of an already paid order (payment {payment.pk})"
+        reason = reason or f"Paid on top of an already paid {what} (payment {payment.pk})"
         return refund_extra_record(
-            order=payment.order, payment_id=payment.pk, amount=payment.amount, reason=reason, actor=actor
-        )
+            order=payment.order, repair_id=payment.repair_id, payment_id=payment.pk, amount=payment.amount,
+            reason=reason, actor=actor,
+        )  # fmt: skip
 
 
 # --- Card (Stripe) ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import hmac
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -36,6 +37,8 @@ from payments.serializers import (
     StkPushSerializer,
     WebhookReceivedSerializer,
 )
+from repairs.models import RepairRequest
+from repairs.selectors import repairs_visible_to
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -52,6 +55,14 @@ def _order_of(request, order_id: int) -> Order:
     if order is None:
         raise ValidationError({"order_id": [ErrorDetail("You have no order with this id.", code="does_not_exist")]})
     return order
+
+
+def _repair_of(request, repair_id: int) -> RepairRequest:
+    """The caller's repair (or any repair for staff); another customer's is a 404, as if it did not exist."""
+    repair = repairs_visible_to(request.user).filter(pk=repair_id).first()
+    if repair is None:
+        raise NotFound("You have no repair with this id.")
+    return repair
 
 
 @contextmanager
@@ -73,14 +84,18 @@ class PaymentFilter(FilterSet):
     method = filters.ChoiceFilter(choices=PaymentMethod.choices)
     needs_attention = filters.BooleanFilter()
     order_id = IdFilter(field_name="order_id")
+    repair_id = IdFilter(field_name="repair_id")
 
     class Meta:
         model = Payment
-        fields = ["status", "method", "needs_attention", "order_id"]
+        fields = ["status", "method", "needs_attention", "order_id", "repair_id"]
 
 
 @extend_schema_view(
-    list=extend_schema(tags=["payments"], summary="Payments: of your orders, or every payment for staff"),
+    list=extend_schema(
+        tags=["payments"],
+        summary="Payments: of your orders and repairs, or every payment for staff (never technicians: 403)",
+    ),
     retrieve=extend_schema(tags=["payments"], summary="One payment"),
 )
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -94,7 +109,10 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if getattr(self, "swagger_fake_view", False):
             return Payment.objects.none()
         payments = Payment.objects.order_by("-created_at", "-id")
-        return payments if self.request.user.is_staff_role else payments.filter(order__user=self.request.user)
+        if self.request.user.is_staff_role:
+            return payments
+        mine = repairs_visible_to(self.request.user).order_by().values("pk")
+        return payments.filter(Q(order__user=self.request.user) | Q(repair_id__in=mine))
 
     @extend_schema(
         tags=["payments"],
@@ -127,27 +145,36 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class StkPushView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, NotTechnicianRole]
 
     @extend_schema(
         tags=["payments"],
-        summary="Send an M-Pesa STK push for an order",
+        summary="Send an M-Pesa STK push for an order or a repair",
         parameters=[IDEMPOTENCY_KEY],
         request=StkPushSerializer,
         responses={
             202: PaymentSerializer,
-            409: conflict("`already_paid`, `order_not_payable`, `payment_method_unavailable`"),
+            403: client_error("Technicians do not see payments."),
+            404: client_error("No repair with this `repair_id` is yours."),
+            409: conflict(
+                "`already_paid`, `order_not_payable` (an order not pending; a repair cancelled or with nothing "
+                "charged yet), `payment_method_unavailable`"
+            ),
             502: bad_gateway("`gateway_error`, with Daraja's message; the attempt is recorded as failed."),
         },
     )
     def post(self, request):
         serializer = StkPushSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = _order_of(request, serializer.validated_data["order_id"])
-        phone = serializer.validated_data["phone"]
+        data = serializer.validated_data
+        if "repair_id" in data:
+            paid = {"repair": _repair_of(request, data["repair_id"])}
+        else:
+            paid = {"order": _order_of(request, data["order_id"])}
+        phone = data["phone"]
         payment, replay = create_once(
             request, scope="payments.stk-push", status=status.HTTP_202_ACCEPTED,
-            create=lambda: services.mpesa_payment_create(order=order, phone=phone),
+            create=lambda: services.mpesa_payment_create(phone=phone, **paid),
         )  # fmt: skip
         if replay is not None:
             return _payment_body(Payment(pk=replay.resource_id), replay.status)

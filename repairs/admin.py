@@ -846,7 +846,7 @@ class RepairRequestAdmin(StoreTimeAdmin):
             "store": store,
             "tracking_url": tracking_url(repair),
             "qr_svg": tracking_qr_svg(repair),
-            "warranty_days": getattr(store, "repair_warranty_days", None),  # the quotes branch adds the setting
+            "warranty_days": store.repair_warranty_days,
             "change_url": self._change_url(repair.pk),
         }
         with store_time_zone():

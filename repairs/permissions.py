@@ -25,3 +25,16 @@ class IsDeskRole(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return works_at_desk(request.user)
+
+
+class OwnerOrStaff(BasePermission):
+    """
+    The ticket's customer, or staff and admins: the customer's own decisions (answering a quote,
+    claiming the warranty), which staff may take for them at the counter; technicians may not.
+    """
+
+    message = "Only the customer or staff can do this."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        user = request.user
+        return (obj.user_id is not None and obj.user_id == user.pk) or bool(getattr(user, "is_staff_role", False))

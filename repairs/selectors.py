@@ -52,3 +52,15 @@ def latest_shown_quote(repair: RepairRequest) -> RepairQuote | None:
     if quotes is None:
         quotes = list(repair.quotes.exclude(status=QuoteStatus.DRAFT).prefetch_related("lines"))
     return max(quotes, key=lambda quote: quote.version, default=None)
+
+
+# --- Quotes (GET repairs/{id}/quote) ------------------------------------------------------------------
+
+
+def quote_current(repair: RepairRequest, *, include_draft: bool) -> RepairQuote | None:
+    """What `GET repairs/{id}/quote` shows: the draft being prepared (to the desk only), else `latest_shown_quote`."""
+    if include_draft:
+        draft = repair.quotes.filter(status=QuoteStatus.DRAFT).prefetch_related("lines").first()
+        if draft is not None:
+            return draft
+    return latest_shown_quote(repair)

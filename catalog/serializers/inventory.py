@@ -34,8 +34,8 @@ class StockMovementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StockMovement
-        fields = ["id", "variant_id", "sku", "delta", "reserved_delta", "reason", "order_id", "note", "created_by",
-                  "created_at"]  # fmt: skip
+        fields = ["id", "variant_id", "sku", "delta", "reserved_delta", "reason", "order_id", "repair_id", "note",
+                  "created_by", "created_at"]  # fmt: skip
 
     def get_created_by(self, movement: StockMovement) -> str | None:
         return movement.actor.email if movement.actor else None

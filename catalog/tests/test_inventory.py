@@ -93,6 +93,34 @@ def test_releasing_a_reservation_puts_the_units_back_on_sale():
     assert StockMovement.objects.filter(reason=MovementReason.RELEASE, reserved_delta=-4).exists()
 
 
+def test_a_repairs_parts_move_with_reason_repair_and_the_repairs_id():
+    variant = VariantFactory(stock_quantity=10)
+
+    stock_reserve(lines=[StockLine(variant.pk, 3)], repair_id=12)
+    stock_release(lines=[StockLine(variant.pk, 1)], repair_id=12)
+    stock_commit(lines=[StockLine(variant.pk, 2)], repair_id=12)
+
+    variant = refreshed(variant)
+    assert (variant.stock_quantity, variant.reserved_quantity) == (8, 0)
+    moves = StockMovement.objects.filter(variant=variant).order_by("id")
+    assert [(m.reason, m.delta, m.reserved_delta, m.repair_id, m.order_id) for m in moves] == [
+        ("repair", 0, 3, 12, None),
+        ("repair", 0, -1, 12, None),
+        ("repair", -2, -2, 12, None),
+    ]
+
+
+def test_a_movement_is_for_an_order_or_a_repair_never_both():
+    variant = VariantFactory(stock_quantity=10)
+
+    with pytest.raises(AssertionError):
+        stock_reserve(lines=[StockLine(variant.pk, 1)], order_id=1, repair_id=2)
+    with pytest.raises(AssertionError):
+        stock_reserve(lines=[StockLine(variant.pk, 1)], reason=MovementReason.SALE)
+
+    assert refreshed(variant).reserved_quantity == 0
+
+
 def test_releasing_or_selling_more_than_reserved_is_refused():
     variant = VariantFactory(stock_quantity=10)
     stock_reserve(lines=[StockLine(variant.pk, 1)])

@@ -237,6 +237,20 @@ def test_reorder_suggestions_flag_fast_sellers_and_items_at_the_reorder_point(st
     assert second["FAST"]["suggested_quantity"] == 80 + 2 - 20  # a month of sales plus the reorder point
 
 
+def test_parts_used_in_repairs_count_as_sales_for_reorder_suggestions(staff_api):
+    from catalog.inventory import stock_commit, stock_release
+
+    part = VariantFactory(sku="SCREEN", stock_quantity=40, reorder_point=2, reorder_quantity=10)
+    stock_reserve(lines=[StockLine(part.pk, 34)], repair_id=5)
+    stock_release(lines=[StockLine(part.pk, 4)], repair_id=5)  # given back: not a sale
+    stock_commit(lines=[StockLine(part.pk, 30)], repair_id=5)  # 1 a day: 10 left is 10 days of cover
+
+    rows = {row["sku"]: row for row in staff_api.get("/api/v1/inventory/reorder-suggestions").json()}
+
+    assert rows["SCREEN"]["avg_daily_sales_30d"] == "1.00"
+    assert rows["SCREEN"]["days_of_cover"] == "10.0"
+
+
 def test_reorder_suggestions_leave_out_what_the_shop_no_longer_sells(staff_api):
     VariantFactory(sku="LOW", stock_quantity=1, reorder_point=2)
     VariantFactory(sku="RETIRED-VARIANT", stock_quantity=1, reorder_point=2, is_active=False)

@@ -26,6 +26,7 @@ KENYA = StoreConfig(
     name="Duka", currency="KES", contact_email="", contact_phone="", address="", tax_rate=Decimal("16.00"),
     prices_include_tax=True, shipping_flat_fee=Decimal("300.00"), free_shipping_threshold=Decimal("10000.00"),
     payment_methods=("mpesa", "card", "cod"), max_quantity_per_line=10, reservation_minutes=15,
+    repair_warranty_days=90,
     zones=(ZoneFee(name="Coast", counties=frozenset({"mombasa"}), fee=Decimal("450.00")),),
 )  # fmt: skip
 

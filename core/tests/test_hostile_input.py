@@ -13,6 +13,7 @@ error envelope. Each test sends its whole batch and reports every failure at onc
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from urllib.parse import quote
 
@@ -29,6 +30,7 @@ from core.models import ShippingZone
 from core.testing import authenticated_client
 from orders.tests.factories import paid_order_for
 from payments.models import GatewayKind, Payment
+from repairs.tests.factories import repair_factory
 
 pytestmark = pytest.mark.django_db
 
@@ -198,6 +200,14 @@ def world(admin_user, customer) -> World:
         "POST /api/v1/wishlist/": {"product_id": product.pk},
         "POST /api/v1/wishlist/{product_id}/move-to-cart/": {"variant_id": variant.pk, "quantity": 1},
     }
+    # Repairs: a completed repair of the caller's, so every repair path names a real ticket.
+    repair = repair_factory(status="completed", user=admin_user, warranty_until=date.max)
+    valid_bodies |= {
+        "PUT /api/v1/repairs/{id}/quote/": {"lines": [{"kind": "labour", "description": "x", "unit_price": "1.00"}]},
+        "POST /api/v1/repairs/{id}/decline-quote/": {"back_to_diagnosis": True},
+        "POST /api/v1/repairs/{id}/warranty-claim/": {"issue_description": "Hostile"},
+        "POST /api/v1/repairs/track/{code}/decline-quote/": {"back_to_diagnosis": True},
+    }
     return World(
         values={
             "key": product.slug,
@@ -208,6 +218,7 @@ def world(admin_user, customer) -> World:
             "item_id": str(item.pk),
             "product_id": str(product.pk),
             "token": "not-a-token",
+            "code": repair.tracking_code,
         },
         ids={
             "addresses": address.pk,
@@ -215,6 +226,7 @@ def world(admin_user, customer) -> World:
             "orders": order.pk,
             "payments": payment.pk,
             "promotions": promotion.pk,
+            "repairs": repair.pk,
             "store": ShippingZone.objects.create(name="Coast", counties=["Mombasa"], fee=500).pk,
             "users": UserFactory().pk,
         },

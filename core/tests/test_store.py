@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 SETTINGS_FIELDS = {
     "name", "currency", "contact_email", "contact_phone", "address", "tax_rate", "prices_include_tax",
     "shipping_flat_fee", "free_shipping_threshold", "payment_methods", "max_quantity_per_line",
-    "reservation_minutes",
+    "reservation_minutes", "repair_warranty_days",
 }  # fmt: skip
 
 
@@ -27,6 +27,7 @@ def test_anyone_reads_the_store_settings_with_kenyan_defaults(api):
     assert body["payment_methods"] == ["mpesa", "card", "cod"]
     assert body["max_quantity_per_line"] == 10
     assert body["reservation_minutes"] == 15
+    assert body["repair_warranty_days"] == 90
 
 
 def test_staff_change_settings_and_the_next_read_sees_it(staff_api, api):
@@ -43,6 +44,15 @@ def test_staff_change_settings_and_the_next_read_sees_it(staff_api, api):
     assert api.get("/api/v1/store/settings").json()["name"] == "Duka Electronics"
     assert store_config().name == "Duka Electronics"
     assert store_config().payment_methods == ("mpesa", "cod")
+
+
+def test_staff_set_the_repair_warranty_and_the_store_config_carries_it(staff_api):
+    response = staff_api.patch("/api/v1/store/settings", {"repair_warranty_days": 180}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["repair_warranty_days"] == 180
+    assert StoreSettings.objects.get().repair_warranty_days == 180
+    assert store_config().repair_warranty_days == 180
 
 
 def test_a_change_made_in_the_admin_model_also_drops_the_cached_copy(django_capture_on_commit_callbacks):
@@ -70,6 +80,8 @@ def test_a_change_made_in_the_admin_model_also_drops_the_cached_copy(django_capt
         ("max_quantity_per_line", 0),
         ("max_quantity_per_line", "lots"),
         ("reservation_minutes", 100000),
+        ("repair_warranty_days", -1),
+        ("repair_warranty_days", 3651),
         ("contact_email", "not-an-email"),
     ],
 )

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum, Value
+from django.db.models import F, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -393,13 +393,22 @@ def order_refund(
 
 
 def _refund_parts(order: Order, amount: Decimal) -> list[tuple[int | None, Decimal]]:
-    """
-    Split `amount` over the payments that paid `order`, oldest first, each up to what it has left
-    after earlier refunds. What no payment covers (money recorded by hand) is a part of its own.
-    """
+    """Split `amount` over the payments that paid `order` (see `refund_split`)."""
     took = payment_hooks.paid_by(order=order)
-    given = dict(
-        OrderRefund.objects.filter(order=order, extra_payment=False, payment_id__in=[pk for pk, _ in took])
+    given = OrderRefund.objects.filter(order=order, extra_payment=False)
+    return refund_split(took=took, given=given, amount=amount)
+
+
+def refund_split(
+    *, took: list[tuple[int, Decimal]], given: QuerySet[OrderRefund], amount: Decimal
+) -> list[tuple[int | None, Decimal]]:
+    """
+    Split `amount` over the payments in `took` (`[(payment id, amount)]`, oldest first), each up to
+    what it has left after the refunds in `given`. What no payment covers (money recorded by hand)
+    is a part of its own. Orders and repairs refund through this one rule.
+    """
+    already = dict(
+        given.filter(payment_id__in=[pk for pk, _ in took])
         .order_by()
         .values("payment_id")
         .annotate(total=Sum("amount"))
@@ -408,7 +417,7 @@ def _refund_parts(order: Order, amount: Decimal) -> list[tuple[int | None, Decim
     parts: list[tuple[int | None, Decimal]] = []
     rest = amount
     for payment_id, paid in took:
-        part = min(paid - given.get(payment_id, Decimal("0")), rest)
+        part = min(paid - already.get(payment_id, Decimal("0")), rest)
         if part > 0:
             parts.append((payment_id, part))
             rest -= part
@@ -417,15 +426,17 @@ def _refund_parts(order: Order, amount: Decimal) -> list[tuple[int | None, Decim
     return parts
 
 
-def refund_extra_record(*, order: Order, payment_id: int, amount: Decimal, reason: str, actor) -> OrderRefund:
+def refund_extra_record(
+    *, order: Order | None, payment_id: int, amount: Decimal, reason: str, actor, repair_id: int | None = None
+) -> OrderRefund:
     """
-    Record giving back a payment that came on top of an already paid order (the payments app knows
-    which those are). The order's books do not move: that money was never counted in them.
+    Record giving back a payment that came on top of an already paid order or repair (the payments
+    app knows which those are). The books do not move: that money was never counted in them.
     """
     with transaction.atomic():
         refund = OrderRefund.objects.create(
-            order=order, payment_id=payment_id, extra_payment=True, amount=amount, reason=reason[:500],
-            actor=_actor(actor),
+            order=order, repair_id=None if order is not None else repair_id, payment_id=payment_id,
+            extra_payment=True, amount=amount, reason=reason[:500], actor=_actor(actor),
         )  # fmt: skip
         payment_hooks.refund_process_on_commit(refund=refund)
     return refund

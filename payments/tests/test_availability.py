@@ -228,7 +228,7 @@ def admin_form(**changes) -> dict:
         "name": "Duka", "currency": "KES", "contact_email": "", "contact_phone": "", "address": "",
         "tax_rate": "16.00", "prices_include_tax": "on", "shipping_flat_fee": "300.00",
         "free_shipping_threshold": "10000.00", "payment_methods": ["mpesa", "card", "cod"],
-        "max_quantity_per_line": "10", "reservation_minutes": "15",
+        "max_quantity_per_line": "10", "reservation_minutes": "15", "repair_warranty_days": "90",
     }  # fmt: skip
     return {**form, **changes}
 
