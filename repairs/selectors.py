@@ -3,9 +3,16 @@ Reads of the repair desk. `repairs_visible_to` is the one place that decides who
 ticket; every view that finds a repair by id goes through it (another customer's → 404).
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from repairs.models import QuoteStatus, RepairNote, RepairPart, RepairQuote, RepairRequest, RepairStatusEvent
+from repairs.models import (
+    QuoteStatus,
+    RepairNote,
+    RepairPart,
+    RepairQuote,
+    RepairRequest,
+    RepairStatusEvent,
+)
 from repairs.roles import works_at_desk
 
 # Codes are stored upper case; a customer may type them in any case, with spaces around.
@@ -33,6 +40,17 @@ def repairs_visible_to(user) -> QuerySet[RepairRequest]:
     if user is None or not getattr(user, "is_authenticated", False):
         return RepairRequest.objects.none()
     return _with_body().filter(user=user)
+
+
+def repair_search(repairs: QuerySet[RepairRequest], *, text: str) -> QuerySet[RepairRequest]:
+    """Tickets whose tracking code, serial/IMEI or contact details contain `text`: the desk finds a caller's device."""
+    text = text.strip()[:100]
+    if not text:
+        return repairs
+    return repairs.filter(
+        Q(tracking_code__icontains=text) | Q(serial_number__icontains=text) | Q(contact_name__icontains=text)
+        | Q(contact_phone__icontains=text) | Q(contact_email__icontains=text)
+    )  # fmt: skip
 
 
 def repair_by_tracking_code(code: str) -> RepairRequest | None:

@@ -62,7 +62,20 @@ def secret_fields(data) -> list[str]:
 # --- Requests ---------------------------------------------------------------------------------------
 
 
-class RepairCreateSerializer(serializers.ModelSerializer):
+class RefusesPasscodes(serializers.Serializer):
+    """Refuse a body with a field named like a passcode (400 `passcode_refused` on that field), whatever its value."""
+
+    def validate(self, attrs):
+        secrets = secret_fields(getattr(self, "initial_data", None))
+        if secrets:
+            message = "Passcodes are never taken: set unlocks_at_counter and unlock the device at the counter."
+            raise serializers.ValidationError(
+                {name: [serializers.ErrorDetail(message, code="passcode_refused")] for name in secrets}
+            )
+        return attrs
+
+
+class RepairCreateSerializer(RefusesPasscodes, serializers.ModelSerializer):
     """A device handed in. Passcodes are refused: say `unlocks_at_counter` instead."""
 
     contact_phone = PhoneNumberField(help_text="Any local or international form; stored as 2547XXXXXXXX.")
@@ -82,19 +95,7 @@ class RepairCreateSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def validate(self, attrs):
-        secrets = secret_fields(getattr(self, "initial_data", None))
-        if secrets:
-            raise serializers.ValidationError(
-                {
-                    name: [
-                        serializers.ErrorDetail(
-                            "Passcodes are never taken: set unlocks_at_counter and unlock the device at the counter.",
-                            code="passcode_refused",
-                        )
-                    ]
-                    for name in secrets
-                }
-            )
+        attrs = super().validate(attrs)
         serial = attrs.get("serial_number", "").strip()
         compact = re.sub(r"[\s-]", "", serial)
         if attrs.get("device_type") in IMEI_DEVICES and len(compact) == 15 and compact.isdigit():
@@ -106,7 +107,7 @@ class RepairCreateSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class RepairUpdateSerializer(serializers.Serializer):
+class RepairUpdateSerializer(RefusesPasscodes, serializers.Serializer):
     """The desk's PATCH. Every field is optional; `status` is a move the status machine must allow."""
 
     status = serializers.ChoiceField(choices=RepairStatus.choices, required=False)

@@ -178,3 +178,65 @@ def test_a_bad_note_is_refused_and_nothing_is_written(technician_api, body):
 
     assert response.status_code == 400
     assert RepairNote.objects.count() == 0
+
+
+@pytest.mark.parametrize("field", ["passcode", "screenPin", "device_password"])
+def test_a_passcode_is_refused_in_a_patch_too(technician_api, field):
+    repair = factories.repair_factory()
+    before = snapshot(repair)
+
+    response = technician_api.patch(url(repair), {"diagnosis": "Screen", field: "0000"}, format="json")
+
+    assert response.status_code == 400
+    assert error_codes(response) == ["passcode_refused"]
+    assert snapshot(repair) == before
+
+
+# --- The PATCH's price fields, through the quotes service -------------------------------------------
+
+
+def test_an_estimate_sent_for_approval_becomes_a_one_line_labour_quote(technician_api, mailoutbox,
+                                                                       django_capture_on_commit_callbacks):  # fmt: skip
+    repair = factories.repair_at(RepairStatus.DIAGNOSING)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = technician_api.patch(url(repair), {"status": "awaiting_approval", "estimated_cost": "1500.00"},
+                                        format="json")  # fmt: skip
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["status"], body["estimated_cost"]) == ("awaiting_approval", "1500.00")
+    assert body["quote"]["status"] == "sent"
+    assert [(line["kind"], line["line_total"]) for line in body["quote"]["lines"]] == [("labour", "1500.00")]
+    assert len(mailoutbox) == 1
+    assert "Total: KES 1500.00" in mailoutbox[0].body
+
+
+def test_awaiting_approval_without_a_quote_or_an_estimate_is_refused(technician_api):
+    repair = factories.repair_at(RepairStatus.DIAGNOSING)
+
+    response = technician_api.patch(url(repair), {"status": "awaiting_approval"}, format="json")
+
+    assert response.status_code == 409
+    assert error_codes(response) == ["invalid_transition"]
+
+
+def test_a_final_cost_within_the_approved_quote_is_saved(technician_api):
+    repair = factories.repair_at(RepairStatus.IN_REPAIR)  # approved at 2500
+
+    response = technician_api.patch(url(repair), {"status": "ready_for_pickup", "final_cost": "2400"}, format="json")
+
+    assert response.status_code == 200
+    assert (response.json()["final_cost"], response.json()["amount_due"]) == ("2400.00", "2400.00")
+
+
+def test_a_final_cost_above_the_approved_quote_is_409_and_nothing_changes(technician_api):
+    repair = factories.repair_at(RepairStatus.IN_REPAIR)
+    before = snapshot(repair)
+
+    response = technician_api.patch(url(repair), {"status": "ready_for_pickup", "final_cost": "2500.01"},
+                                    format="json")  # fmt: skip
+
+    assert response.status_code == 409
+    assert error_codes(response) == ["quote_exceeded"]
+    assert snapshot(repair) == before

@@ -4,6 +4,7 @@ and the quote, never contact details or the desk's private notes; an unknown cod
 """
 
 import pytest
+from django.utils.dateparse import parse_datetime
 
 from repairs.models import RepairNote, RepairStatus
 from repairs.tests import factories
@@ -84,3 +85,18 @@ def test_a_signed_in_customer_is_throttled_by_address_as_well(customer_api, sett
     repair = factories.repair_factory()
 
     assert [track(customer_api, repair.tracking_code).status_code for _ in range(2)] == [200, 429]
+
+
+def test_a_public_note_moves_the_last_update_a_private_one_does_not(api, technician_api):
+    repair = factories.repair_factory()
+    first = track(api, repair.tracking_code).json()["updated_at"]
+
+    technician_api.post(f"/api/v1/repairs/{repair.pk}/notes", {"body": "private"}, format="json")
+    after_private = track(api, repair.tracking_code).json()["updated_at"]
+    technician_api.post(f"/api/v1/repairs/{repair.pk}/notes", {"body": "Screen fitted", "is_public": True},
+                        format="json")  # fmt: skip
+    after_public = track(api, repair.tracking_code).json()
+
+    assert after_private == first
+    assert parse_datetime(after_public["updated_at"]) > parse_datetime(first)
+    assert [note["body"] for note in after_public["public_notes"]] == ["Screen fitted"]

@@ -12,9 +12,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from core.filters import PublicNameOrderingFilter
 from core.openapi import conflict
 from core.routers import OptionalSlashRouter, route
 from repairs import selectors
+from repairs.filters import RepairFilter
 from repairs.models import RepairRequest
 from repairs.permissions import WorksAtDesk
 from repairs.serializers import (
@@ -39,7 +41,14 @@ class RepairViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = RepairSerializer
     permission_classes = [IsAuthenticated]
     lookup_value_regex = r"[0-9]{1,18}"
-    filter_backends: list = []
+    filterset_class = RepairFilter
+    filter_backends = [*viewsets.GenericViewSet.filter_backends[:1], PublicNameOrderingFilter]
+    ordering_fields = {
+        "created_at": "created_at",
+        "promised_by": "promised_by",
+        "status_changed_at": "status_changed_at",
+    }
+    ordering = ["-created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
