@@ -375,7 +375,7 @@ class QuoteDraftForm(forms.Form):
 
 @admin.register(RepairRequest)
 class RepairRequestAdmin(StoreTimeAdmin):
-    list_display = ("tracking_code", "device", "contact_name", "status_label", "technician", "promised",
+    list_display = ("tracking_code", "device", "customer", "status_label", "technician", "promised",
                     "time_in_status", "amount_due_label", "attention")  # fmt: skip
     list_display_links = ("tracking_code",)
     list_filter = (QueueFilter, OverdueFilter, "status", "device_type", "needs_attention")
@@ -421,7 +421,14 @@ class RepairRequestAdmin(StoreTimeAdmin):
 
     @admin.display(description="device", ordering="brand")
     def device(self, repair: RepairRequest) -> str:
-        return f"{repair.get_device_type_display()} · {repair.brand} {repair.model}"
+        return format_html(
+            '{} {} <span style="{};font-size:11px">{}</span>', repair.brand, repair.model, QUIET,
+            repair.get_device_type_display().lower(),
+        )  # fmt: skip
+
+    @admin.display(description="customer", ordering="contact_name")
+    def customer(self, repair: RepairRequest) -> str:
+        return repair.contact_name
 
     @admin.display(description="status", ordering="status")
     def status_label(self, repair: RepairRequest) -> str:
