@@ -1,7 +1,8 @@
 """
 A dozen repairs at the demo counter, in every status, made through the real services (tracking codes,
-history, quotes, parts held from stock, notes, a warranty claim) so the admin, the API and the
-tracking page show what a working day leaves behind. Running it again changes nothing.
+history, quotes, parts held from stock and sold, notes, a cash payment, a repair handed over unpaid,
+a warranty claim), so the admin, the API and the tracking page show what a working day leaves behind.
+Running it again changes nothing.
 """
 
 from decimal import Decimal
@@ -10,7 +11,7 @@ from accounts.models import User
 from catalog.models import ProductVariant
 from catalog.pricing import variant_sellable_q
 from repairs.models import DeviceType, RepairRequest, RepairStatus
-from repairs.services import quotes, warranty
+from repairs.services import payments, quotes, warranty
 from repairs.services.lifecycle import repair_transition
 from repairs.services.notes import note_add
 from repairs.services.tickets import repair_create, repair_update
@@ -107,6 +108,8 @@ def seed(*, command, options) -> None:
         done = approved(diagnose(take_in(index), diagnosis), part, "1200")
         repair_transition(repair=done, to=S.READY_FOR_PICKUP, actor=tech)
         done = repair_transition(repair=done, to=S.COMPLETED, actor=staff, note="Handed over at the counter.")
+        if part is not None:  # paid in cash at pickup; the other was handed over with money still due
+            payments.repair_record_cash(repair=done, amount=done.amount_due, actor=staff)
     warranty.warranty_claim_open(repair=done, issue_description="The port is loose again.", actor=staff)
 
     # cancelled: a declined quote, and a customer who took the device back before diagnosis

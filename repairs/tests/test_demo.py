@@ -26,6 +26,8 @@ def test_seed_demo_fills_the_repair_desk_with_a_dozen_repairs_in_every_status(se
         QuoteStatus.SENT, QuoteStatus.APPROVED, QuoteStatus.DECLINED,
     }  # fmt: skip
     assert set(RepairRequest.objects.values_list("parts__state", flat=True)) >= {PartState.RESERVED, PartState.USED}
+    completed = repairs.filter(status=RepairStatus.COMPLETED, warranty_of__isnull=True)
+    assert sorted(repair.payment_status for repair in completed) == ["paid", "unpaid"]
     for repair in repairs:
         assert repair.history.first().status == RepairStatus.RECEIVED
         assert repair.history.last().status == repair.status
