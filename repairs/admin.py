@@ -375,7 +375,7 @@ class QuoteDraftForm(forms.Form):
 
 @admin.register(RepairRequest)
 class RepairRequestAdmin(StoreTimeAdmin):
-    list_display = ("tracking_code", "device", "contact_name", "status_label", "technician", "promised",
+    list_display = ("tracking_code", "device", "customer", "status_label", "technician", "promised",
                     "time_in_status", "amount_due_label", "attention")  # fmt: skip
     list_display_links = ("tracking_code",)
     list_filter = (QueueFilter, OverdueFilter, "status", "device_type", "needs_attention")
@@ -421,7 +421,14 @@ class RepairRequestAdmin(StoreTimeAdmin):
 
     @admin.display(description="device", ordering="brand")
     def device(self, repair: RepairRequest) -> str:
-        return f"{repair.get_device_type_display()} · {repair.brand} {repair.model}"
+        return format_html(
+            '{} {} <span style="{};font-size:11px">{}</span>', repair.brand, repair.model, QUIET,
+            repair.get_device_type_display().lower(),
+        )  # fmt: skip
+
+    @admin.display(description="customer", ordering="contact_name")
+    def customer(self, repair: RepairRequest) -> str:
+        return repair.contact_name
 
     @admin.display(description="status", ordering="status")
     def status_label(self, repair: RepairRequest) -> str:
@@ -603,6 +610,7 @@ class RepairRequestAdmin(StoreTimeAdmin):
             path("<path:object_id>/quote/send/", wrap(self.quote_send_view), name=f"{name}_quote_send"),
             path("<path:object_id>/quote/answer/", wrap(self.quote_answer_view), name=f"{name}_quote_answer"),
             path("<path:object_id>/warranty-claim/", wrap(self.warranty_claim_view), name=f"{name}_warranty_claim"),
+            path("<path:object_id>/record-cash/", wrap(self.record_cash_view), name=f"{name}_record_cash"),
             path("<path:object_id>/job-card/", wrap(self.job_card_view), name=f"{name}_job_card"),
             *super().get_urls(),
         ]
@@ -630,6 +638,9 @@ class RepairRequestAdmin(StoreTimeAdmin):
             "amount_due": money(repair.amount_due) if repair.amount_due > 0 else "",
             "payment": repair.payment_status.replace("_", " "),
             "warranty": self._warranty_panel(request, repair),
+            # Money is taken by staff only (API.md's record-cash), never by technicians.
+            "can_take_cash": repair.amount_due > 0 and repair.status != S.CANCELLED and request.user.is_staff_role,
+            "cash_url": reverse("admin:repairs_repairrequest_record_cash", args=[repair.pk]),
         }
 
     def _warranty_panel(self, request, repair: RepairRequest) -> dict | None:
@@ -776,8 +787,8 @@ class RepairRequestAdmin(StoreTimeAdmin):
             )
         return HttpResponseRedirect(self._change_url(repair.pk))
 
-    def _answerable_repair(self, request, object_id) -> RepairRequest:
-        """A repair whose customer's decision staff take at the counter; technicians may not take it."""
+    def _staff_repair(self, request, object_id) -> RepairRequest:
+        """A repair for what only staff do at the counter (the customer's answers, claims, money), never technicians."""
         repair = self._repair_or_404(request, object_id)
         if not (self.has_view_permission(request, repair) and request.user.is_staff_role):
             raise PermissionDenied
@@ -787,7 +798,7 @@ class RepairRequestAdmin(StoreTimeAdmin):
         """The customer's answer to the sent quote, given at the counter: `quote_approve` or `quote_decline`."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        repair = self._answerable_repair(request, object_id)
+        repair = self._staff_repair(request, object_id)
         from repairs.services.quotes import quote_approve, quote_decline  # written alongside; imported when used
 
         answer = request.POST.get("answer", "")
@@ -813,7 +824,7 @@ class RepairRequestAdmin(StoreTimeAdmin):
         """Open a free warranty claim on this completed repair through `warranty_claim_open`, then show it."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        repair = self._answerable_repair(request, object_id)
+        repair = self._staff_repair(request, object_id)
         issue = request.POST.get("issue_description", "").strip()
         if not issue:
             self.message_user(request, "Claim not opened: say what is wrong with the device.", messages.ERROR)
@@ -833,6 +844,31 @@ class RepairRequestAdmin(StoreTimeAdmin):
         )
         return HttpResponseRedirect(self._change_url(claim.pk))
 
+    def record_cash_view(self, request, object_id):
+        """Cash taken at the counter, through `repair_record_cash` (which wants exactly what is due)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        repair = self._staff_repair(request, object_id)
+        try:
+            amount = Decimal(request.POST.get("amount", "").replace(",", "").strip())
+        except ArithmeticError:
+            amount = None
+        if amount is None or not amount.is_finite():
+            self.message_user(request, "Cash not recorded: type the amount taken, e.g. 2500.00.", messages.ERROR)
+            return HttpResponseRedirect(self._change_url(repair.pk))
+        from repairs.services.payments import repair_record_cash  # written alongside; imported when used
+
+        try:
+            paid = repair_record_cash(repair=repair, amount=amount, actor=request.user)
+        except APIException as exc:
+            self.message_user(request, f"Cash not recorded: {problem_text(exc)}", messages.ERROR)
+        else:
+            with _currency_of_store():
+                taken = money(amount)
+            state = paid.payment_status.replace("_", " ")
+            self.message_user(request, f"{taken} in cash recorded on {paid.tracking_code}: {state}.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(repair.pk))
+
     # --- The job card ---------------------------------------------------------------------------
 
     def job_card_view(self, request, object_id):
@@ -846,7 +882,7 @@ class RepairRequestAdmin(StoreTimeAdmin):
             "store": store,
             "tracking_url": tracking_url(repair),
             "qr_svg": tracking_qr_svg(repair),
-            "warranty_days": getattr(store, "repair_warranty_days", None),  # the quotes branch adds the setting
+            "warranty_days": store.repair_warranty_days,
             "change_url": self._change_url(repair.pk),
         }
         with store_time_zone():
