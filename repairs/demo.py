@@ -5,11 +5,13 @@ a warranty claim), so the admin, the API and the tracking page show what a worki
 Running it again changes nothing.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from accounts.models import User
 from catalog.models import ProductVariant
 from catalog.pricing import variant_sellable_q
+from core.dates import store_today
 from repairs.models import DeviceType, RepairRequest, RepairStatus
 from repairs.services import payments, quotes, warranty
 from repairs.services.lifecycle import repair_transition
@@ -64,9 +66,16 @@ def seed(*, command, options) -> None:
                 "accessories": accessories, "unlocks_at_counter": kind == DeviceType.PHONE}  # fmt: skip
         return repair_create(data=data, user=by or staff)
 
-    def diagnose(repair: RepairRequest, diagnosis: str) -> RepairRequest:
-        return repair_update(repair=repair, actor=tech, changes={"status": S.DIAGNOSING, "assigned_technician": tech,
-                                                                  "diagnosis": diagnosis})  # fmt: skip
+    def diagnose(repair: RepairRequest, diagnosis: str, *, promised_in: int = 3) -> RepairRequest:
+        # A negative `promised_in` is a promise already missed: the admin's "overdue" filter has something to show.
+        promised_by = store_today() + timedelta(days=promised_in)
+        changes = {
+            "status": S.DIAGNOSING,
+            "assigned_technician": tech,
+            "diagnosis": diagnosis,
+            "promised_by": promised_by,
+        }
+        return repair_update(repair=repair, actor=tech, changes=changes)
 
     def quote(repair: RepairRequest, part: ProductVariant | None, labour: str) -> RepairRequest:
         lines = [{"kind": "labour", "description": "Labour", "quantity": 1, "unit_price": Decimal(labour)}]
@@ -84,7 +93,7 @@ def seed(*, command, options) -> None:
     note_add(repair=walk_in, author=staff, body="Customer will call back with a second phone number.", is_public=False)
 
     # diagnosing
-    laptop = diagnose(take_in(2), "Liquid under the keyboard; checking the board.")
+    laptop = diagnose(take_in(2), "Liquid under the keyboard; checking the board.", promised_in=-1)
     note_add(repair=laptop, author=tech, body="Dried out; the board looks clean so far.", is_public=True)
 
     # awaiting_approval: the labour-only shortcut, and a quote with a part
@@ -97,7 +106,9 @@ def seed(*, command, options) -> None:
     # in_repair (parts held) and awaiting_parts
     in_repair = approved(diagnose(take_in(5), "Earpiece speaker faulty."), parts[1], "800")
     note_add(repair=in_repair, author=tech, body="Part taken from stock; repair under way.", is_public=True)
-    waiting = approved(diagnose(take_in(6), "Board corrosion, needs a new charging IC."), parts[2], "2500")
+    waiting = approved(
+        diagnose(take_in(6), "Board corrosion, needs a new charging IC.", promised_in=-2), parts[2], "2500"
+    )
     repair_transition(repair=waiting, to=S.AWAITING_PARTS, actor=tech, note="Second IC ordered from the supplier.")
     note_add(repair=waiting, author=tech, body="The supplier delivers on Friday.", is_public=True)
 

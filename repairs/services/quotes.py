@@ -189,7 +189,7 @@ def quote_approve(*, repair: RepairRequest, actor=None) -> RepairRequest:
             repair=repair,
             to=RepairStatus.IN_REPAIR if all_held else RepairStatus.AWAITING_PARTS,
             actor=actor,
-            note=f"Quote v{quote.version} approved" + ("" if all_held else "; waiting for parts"),
+            note=f"Quote v{quote.version} approved{_by_code(actor)}" + ("" if all_held else "; waiting for parts"),
             changes={"approved_total": quote.total},
         )
 
@@ -210,8 +210,13 @@ def quote_decline(*, repair: RepairRequest, actor=None, back_to_diagnosis: bool 
             repair=repair,
             to=RepairStatus.DIAGNOSING if back_to_diagnosis else RepairStatus.CANCELLED,
             actor=actor,
-            note=f"Quote v{quote.version} declined",
+            note=f"Quote v{quote.version} declined{_by_code(actor)}",
         )
+
+
+def _by_code(actor) -> str:
+    # An answer with no account came through the tracking code: say so, as the history's actor cannot.
+    return "" if actor is not None else " by the customer with the tracking code"
 
 
 # --- The final cost ---------------------------------------------------------------------------------

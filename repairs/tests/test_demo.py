@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from core.dates import store_today
 from repairs.models import PartState, QuoteStatus, RepairNote, RepairRequest, RepairStatus
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,9 @@ def test_seed_demo_fills_the_repair_desk_with_a_dozen_repairs_in_every_status(se
     assert set(RepairRequest.objects.values_list("parts__state", flat=True)) >= {PartState.RESERVED, PartState.USED}
     completed = repairs.filter(status=RepairStatus.COMPLETED, warranty_of__isnull=True)
     assert sorted(repair.payment_status for repair in completed) == ["paid", "unpaid"]
+    open_statuses = set(RepairStatus.values) - {RepairStatus.COMPLETED, RepairStatus.CANCELLED}
+    overdue = repairs.filter(promised_by__lt=store_today(), status__in=open_statuses)
+    assert overdue.count() == 2  # the admin's "overdue" filter shows something on a fresh demo
     for repair in repairs:
         assert repair.history.first().status == RepairStatus.RECEIVED
         assert repair.history.last().status == repair.status

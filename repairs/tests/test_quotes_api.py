@@ -162,6 +162,8 @@ def test_anyone_with_the_tracking_code_approves_and_sees_no_contact_details(tech
     assert "contact_email" not in body and "contact_phone" not in body
     repair.refresh_from_db()
     assert (repair.status, repair.approved_total) == (S.IN_REPAIR, Decimal("2500.00"))
+    # The desk reads in the history who answered, though no account did.
+    assert repair.history.last().note == "Quote v1 approved by the customer with the tracking code"
 
 
 def test_declining_with_the_tracking_code_cancels_or_sends_back_to_diagnosis(technician_api, api, repair):
