@@ -297,6 +297,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "core.openapi.add_uri_too_long",
     ],
 }
 

@@ -10,7 +10,8 @@ these three envelopes rather than the library's per-field code enumerations: ser
 of their own (`quantity_limit`, `invalid_otp`, `variant_required`, …) on any field, so a closed
 list per field would promise less than is sent.
 Business conflicts (409, replacing the generic one) and gateway failures (502) are declared per
-operation with `conflict()` and `bad_gateway()`.
+operation with `conflict()` and `bad_gateway()`. The one error that is not the envelope is 414, which
+the web server in front answers for a request line too long (`add_uri_too_long`).
 """
 
 from drf_spectacular.utils import OpenApiResponse
@@ -102,3 +103,23 @@ def conflict(description: str) -> OpenApiResponse:
 def bad_gateway(description: str) -> OpenApiResponse:
     """A 502: the payment gateway refused or did not answer; name the codes in `description`."""
     return OpenApiResponse(response=ServerErrorResponseSerializer, description=description)
+
+
+URI_TOO_LONG = {
+    "description": "The path and query are longer than the server reads (gunicorn's `--limit-request-line`, "
+    "4094 bytes by default). The web server answers this itself, before Duka, as an HTML page, not the envelope.",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
+def add_uri_too_long(result: dict, generator, request, public) -> dict:
+    """
+    A spectacular postprocessing hook: every operation can meet a 414, because the request line is
+    refused by the server in front of Django whatever the operation; saying so keeps the schema true
+    for a client (or fuzzer) that sends a very long query.
+    """
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("414", URI_TOO_LONG)
+    return result
