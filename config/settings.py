@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "repairs",
+    "analytics",
 ]
 
 MIDDLEWARE = [

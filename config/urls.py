@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("orders.urls")),
     path("", include("payments.urls")),
     path("", include("repairs.urls")),
+    path("", include("analytics.urls")),
     path("", include("core.urls")),
 ]
 

@@ -1,0 +1,112 @@
+"""The reports: read-only, built on `analytics.definitions`, a fixed number of queries whatever the range."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F
+
+from accounts.models import Role, User
+from analytics.definitions import paid_orders, sales_figures, sales_figures_by_period, tax_by_month
+from analytics.params import DayRange, ReportParams
+from catalog.models import ProductVariant
+from core.dates import store_today
+from orders.models import Order, OrderStatus
+from repairs.models import RepairRequest, RepairStatus
+
+CLOSED_REPAIRS = (RepairStatus.COMPLETED, RepairStatus.CANCELLED)
+
+
+def change_percent(current, previous) -> Decimal | None:
+    """How much `current` moved against `previous`, in percent with one place; None when previous is 0."""
+    if not previous:
+        return None
+    return (Decimal(current - previous) * 100 / abs(Decimal(previous))).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def with_comparison(current: dict, previous: dict | None) -> dict:
+    """`current` plus, when compared, `previous` and `change_percent` of every number in it."""
+    if previous is None:
+        return current
+    changes = {
+        key: change_percent(value, previous[key])
+        for key, value in current.items()
+        if isinstance(value, int | Decimal) and not isinstance(value, bool)
+    }
+    return {**current, "previous": previous, "change_percent": changes}
+
+
+def _dashboard_range(days: DayRange) -> dict:
+    figures = sales_figures(days=days)
+    customers = paid_orders(days=days).aggregate(n=Count("user", distinct=True))["n"]
+    new_customers = User.objects.filter(
+        role=Role.CUSTOMER, date_joined__gte=days.start, date_joined__lt=days.end
+    ).count()
+    return {
+        "revenue": figures.revenue,
+        "orders_count": figures.orders,
+        "average_order_value": figures.average_order_value,
+        "customers_count": customers,
+        "new_customers": new_customers,
+        **figures.definitions(),
+    }
+
+
+def dashboard(*, params: ReportParams) -> dict:
+    """API.md's `dashboard`: the range's figures, today's, and what waits now (pending, low stock, repairs)."""
+    today = sales_figures(days=DayRange(first=store_today(), last=store_today()))
+    now = {
+        "pending_orders": Order.objects.filter(status=OrderStatus.PENDING).count(),
+        "low_stock_count": ProductVariant.objects.filter(
+            is_active=True, product__is_active=True, stock_quantity__lte=F("reserved_quantity") + F("reorder_point")
+        ).count(),
+        "open_repairs": RepairRequest.objects.exclude(status__in=CLOSED_REPAIRS).count(),
+        "revenue_today": today.revenue,
+        "orders_today": today.orders,
+    }
+    current = {**_dashboard_range(params.range), **now}
+    previous = {**_dashboard_range(params.previous), **now} if params.previous else None
+    return with_comparison(current, previous)
+
+
+def _orders_range(days: DayRange) -> dict:
+    figures = sales_figures(days=days)
+    placed = Order.objects.filter(created_at__gte=days.start, created_at__lt=days.end)
+    by_status = dict.fromkeys(OrderStatus.values, 0)
+    by_status.update(placed.values_list("status").annotate(n=Count("id")).order_by())
+    by_method = dict(placed.values_list("payment_method").annotate(n=Count("id")).order_by())
+    return {
+        "total": sum(by_status.values()),
+        "revenue": figures.revenue,
+        "orders_paid": figures.orders,
+        "average_order_value": figures.average_order_value,
+        **figures.definitions(),
+        "by_status": by_status,
+        "by_payment_method": by_method,
+    }
+
+
+def orders(*, params: ReportParams) -> dict:
+    """API.md's `orders`: orders placed in the range by status and method; money by the payment's day."""
+    current = _orders_range(params.range)
+    previous = _orders_range(params.previous) if params.previous else None
+    return with_comparison(current, previous)
+
+
+def sales(*, params: ReportParams, period: str) -> list[dict]:
+    """API.md's `sales`: a row for every period of the range; with compare, the other range's period beside it."""
+    rows = [
+        {"period_start": row.start, "orders": row.figures.orders, "units": row.units, "revenue": row.figures.revenue,
+         "net_sales": row.figures.net_sales}
+        for row in sales_figures_by_period(days=params.range, period=period)
+    ]  # fmt: skip
+    if params.previous:
+        earlier = sales_figures_by_period(days=params.previous, period=period)
+        for index, row in enumerate(rows):
+            other = earlier[index] if index < len(earlier) else None
+            row["previous_revenue"] = other.figures.revenue if other else Decimal("0.00")
+            row["previous_orders"] = other.figures.orders if other else 0
+    return rows
+
+
+def tax(*, params: ReportParams) -> list[dict]:
+    """API.md's `tax?period=month`: VAT on the orders paid in each month."""
+    return tax_by_month(days=params.range)

@@ -1,0 +1,104 @@
+"""Response shapes of the reports (API.md "Analytics"), for the OpenAPI schema and the output alike."""
+
+from rest_framework import serializers
+
+from analytics.definitions import PERIODS
+from analytics.params import RangeParamsSerializer
+from core.models import PaymentMethod
+from orders.models import OrderStatus
+
+
+def money(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+def percent() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=14, decimal_places=1, allow_null=True)
+
+
+class SalesParamsSerializer(RangeParamsSerializer):
+    period = serializers.ChoiceField(choices=PERIODS, default="day", help_text="The length of each row.")
+
+
+class TaxParamsSerializer(RangeParamsSerializer):
+    period = serializers.ChoiceField(choices=["month"], default="month", help_text="VAT is filed monthly.")
+
+
+class DefinitionsSerializer(serializers.Serializer):
+    gross_sales = money(help_text="Goods at line prices before discounts, without tax.")
+    discounts = money()
+    returns = money(help_text="Refunds recorded in the range, on the refund's day; negative.")
+    net_sales = money(help_text="gross_sales - discounts + returns.")
+    shipping = money()
+    tax = money()
+    total_sales = money(help_text="net_sales + shipping + tax.")
+
+
+class DashboardFiguresSerializer(DefinitionsSerializer):
+    revenue = money(help_text="Totals of orders paid in the range less refunds (= total_sales).")
+    orders_count = serializers.IntegerField(help_text="Orders whose payment succeeded in the range.")
+    average_order_value = money(help_text="net_sales / orders_count.")
+    customers_count = serializers.IntegerField(help_text="Customers with an order paid in the range.")
+    new_customers = serializers.IntegerField(help_text="Customer accounts opened in the range.")
+    pending_orders = serializers.IntegerField(help_text="Orders pending now.")
+    low_stock_count = serializers.IntegerField(help_text="Sold variants at or below their reorder point now.")
+    open_repairs = serializers.IntegerField(help_text="Repairs neither completed nor cancelled now.")
+    revenue_today = money()
+    orders_today = serializers.IntegerField()
+
+
+def _counts(names, help_text: str) -> serializers.Serializer:
+    fields = {name: serializers.IntegerField(required=False) for name in names}
+    return type("Counts", (serializers.Serializer,), fields)(help_text=help_text)
+
+
+class OrdersFiguresSerializer(DefinitionsSerializer):
+    total = serializers.IntegerField(help_text="Orders placed in the range.")
+    revenue = money(help_text="Totals of orders paid in the range less refunds (= total_sales).")
+    orders_paid = serializers.IntegerField(help_text="Orders whose payment succeeded in the range.")
+    average_order_value = money(help_text="net_sales / orders_paid.")
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(), help_text=f"Placed, by status: {', '.join(OrderStatus.values)}."
+    )
+    by_payment_method = serializers.DictField(
+        child=serializers.IntegerField(), help_text=f"Orders placed, by method: {', '.join(PaymentMethod.values)}."
+    )
+
+
+def _compared(name: str, figures: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """`figures` plus the optional `previous` (the same object) and `change_percent` (one per number)."""
+    numbers = {
+        field_name: percent()
+        for field_name, field in figures().fields.items()
+        if isinstance(field, serializers.IntegerField | serializers.DecimalField)
+    }
+    change = type(f"{name}ChangeSerializer", (serializers.Serializer,), numbers)
+    return type(
+        f"{name}Serializer",
+        (figures,),
+        {
+            "previous": figures(required=False, help_text="With `compare`: the same figures for the other range."),
+            "change_percent": change(required=False, help_text="With `compare`: change in %; null when previous is 0."),
+        },
+    )
+
+
+DashboardSerializer = _compared("Dashboard", DashboardFiguresSerializer)
+OrdersReportSerializer = _compared("OrdersReport", OrdersFiguresSerializer)
+
+
+class SalesRowSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    orders = serializers.IntegerField()
+    units = serializers.IntegerField()
+    revenue = money()
+    net_sales = money()
+    previous_revenue = money(required=False, help_text="With `compare`: the other range's same period.")
+    previous_orders = serializers.IntegerField(required=False)
+
+
+class TaxRowSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    taxable_sales = money(help_text="Totals of orders paid in the month, less their tax.")
+    tax = money(help_text="VAT on those orders.")
+    orders = serializers.IntegerField()

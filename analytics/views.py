@@ -1,0 +1,54 @@
+"""Thin views over `analytics.selectors`: parse the parameters, call the report, shape the answer."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics import selectors
+from analytics.params import RangeParamsSerializer, parse_params
+from analytics.permissions import CanReadAnalytics
+from analytics.serializers import (
+    DashboardSerializer,
+    OrdersReportSerializer,
+    SalesParamsSerializer,
+    SalesRowSerializer,
+    TaxParamsSerializer,
+    TaxRowSerializer,
+)
+
+
+class ReportView(APIView):
+    permission_classes = [CanReadAnalytics]
+
+
+class DashboardView(ReportView):
+    @extend_schema(operation_id="analytics_dashboard", tags=["analytics"], parameters=[RangeParamsSerializer],
+                   responses=DashboardSerializer)  # fmt: skip
+    def get(self, request):
+        params, _ = parse_params(request.query_params)
+        return Response(DashboardSerializer(selectors.dashboard(params=params)).data)
+
+
+class OrdersReportView(ReportView):
+    @extend_schema(operation_id="analytics_orders", tags=["analytics"], parameters=[RangeParamsSerializer],
+                   responses=OrdersReportSerializer)  # fmt: skip
+    def get(self, request):
+        params, _ = parse_params(request.query_params)
+        return Response(OrdersReportSerializer(selectors.orders(params=params)).data)
+
+
+class SalesView(ReportView):
+    @extend_schema(operation_id="analytics_sales", tags=["analytics"], parameters=[SalesParamsSerializer],
+                   responses=SalesRowSerializer(many=True))  # fmt: skip
+    def get(self, request):
+        params, data = parse_params(request.query_params, SalesParamsSerializer)
+        rows = selectors.sales(params=params, period=data["period"])
+        return Response(SalesRowSerializer(rows, many=True).data)
+
+
+class TaxView(ReportView):
+    @extend_schema(operation_id="analytics_tax", tags=["analytics"], parameters=[TaxParamsSerializer],
+                   responses=TaxRowSerializer(many=True))  # fmt: skip
+    def get(self, request):
+        params, _ = parse_params(request.query_params, TaxParamsSerializer)
+        return Response(TaxRowSerializer(selectors.tax(params=params), many=True).data)
