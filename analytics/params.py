@@ -6,6 +6,7 @@ both inclusive, default the last 30 days ending with the store's today) and `com
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from rest_framework import serializers
 
 from core.dates import store_day_end_exclusive, store_day_start, store_today
@@ -57,14 +58,22 @@ def _year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
+# The range and the one it is compared with (a year or a range's length earlier) stay days Python holds.
+DAY_BOUNDS = [MinValueValidator(date(FIRST_DAY.year + 11, 1, 1)), MaxValueValidator(date(9998, 12, 31))]
+
+
 class RangeParamsSerializer(serializers.Serializer):
     date_from = serializers.DateField(
         required=False,
         input_formats=["%Y-%m-%d"],
+        validators=DAY_BOUNDS,
         help_text="YYYY-MM-DD, inclusive, store time zone; default 30 days to date_to.",
     )
     date_to = serializers.DateField(
-        required=False, input_formats=["%Y-%m-%d"], help_text="YYYY-MM-DD, inclusive, store time zone; default today."
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        validators=DAY_BOUNDS,
+        help_text="YYYY-MM-DD, inclusive, store time zone; default today.",
     )
     compare = serializers.ChoiceField(
         choices=Compare.CHOICES, required=False, help_text="Add the same figures for the previous period or year."
@@ -79,9 +88,6 @@ class RangeParamsSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"date_from": f"A range covers at most {MAX_DAYS} days."}, code="range_too_long"
             )
-        # A year before the first day must still be a day Python can hold.
-        if first < FIRST_DAY.replace(year=FIRST_DAY.year + 1) or last >= date.max - timedelta(days=1):
-            raise serializers.ValidationError({"date_from": "Pick days from 1001 to 9998."}, code="invalid")
         attrs["range"] = DayRange(first=first, last=last)
         return attrs
 

@@ -38,6 +38,8 @@ def test_staff_and_admins_read_every_report_with_or_without_a_trailing_slash(sta
         ("date_from=2010-01-01&date_to=2026-01-01", "date_from"),
         ("compare=last_week", "compare"),
         ("date_from=0999-01-01&date_to=0999-01-02", "date_from"),
+        ("date_to=0001-01-01", "date_to"),
+        ("date_from=9999-12-30", "date_from"),
     ],
 )
 def test_bad_parameters_answer_400_naming_the_parameter(staff_api, query, attr):
