@@ -9,11 +9,11 @@ from orders.models import OrderStatus
 
 
 def money(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+    return serializers.DecimalField(max_digits=None, decimal_places=2, **kwargs)
 
 
 def percent() -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=14, decimal_places=1, allow_null=True)
+    return serializers.DecimalField(max_digits=None, decimal_places=1, allow_null=True)
 
 
 class SalesParamsSerializer(RangeParamsSerializer):
