@@ -110,3 +110,15 @@ def test_query_count_does_not_grow_with_the_range(staff_api, shop, report):
             assert staff_api.get(f"/api/v1/analytics/{report}&{dates}").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 20, counts
+
+
+def test_weekly_sales_start_on_monday_and_count_only_the_days_in_the_range(staff_api, shop):
+    rows = staff_api.get(f"/api/v1/analytics/sales?{NOVEMBER}&period=week").json()
+    assert [(row["period_start"], row["orders"], row["revenue"]) for row in rows] == [
+        ("2026-10-26", 0, "0.00"),  # 1 November is a Sunday
+        ("2026-11-02", 2, "2436.00"),  # 1160 + 1276
+        ("2026-11-09", 1, "300.00"),  # 500 in cash, 200 refunded on Sunday the 15th
+        ("2026-11-16", 1, "300.00"),
+        ("2026-11-23", 0, "0.00"),
+        ("2026-11-30", 0, "0.00"),  # 1 December's order is outside the range
+    ]
