@@ -218,3 +218,13 @@ def tax_by_month(*, days: DayRange) -> list[dict]:
         }
         for start in period_starts(days=days, period="month")
     ]
+
+
+# Per product and per category: the lines of the orders paid in the range, at their line prices as the
+# customer saw them (before the order's coupon; refunds stay with the order, not a line).
+LINE_SUMS = {"units": Sum("quantity", default=0), "revenue": _sum("line_total")}
+
+
+def paid_lines(*, days: DayRange) -> QuerySet[OrderLine]:
+    """The lines of the orders paid during `days`."""
+    return OrderLine.objects.filter(order__in=paid_orders(days=days))

@@ -110,3 +110,31 @@ def sales(*, params: ReportParams, period: str) -> list[dict]:
 def tax(*, params: ReportParams) -> list[dict]:
     """API.md's `tax?period=month`: VAT on the orders paid in each month."""
     return tax_by_month(days=params.range)
+
+
+def _top(*, params: ReportParams, key: str, name: str, by: str, limit: int) -> list[dict]:
+    """Lines grouped by `key` (with its `name`), largest `by` first; with compare, the same keys' other range."""
+    from analytics.definitions import LINE_SUMS, paid_lines
+
+    rows = [
+        {"id": row[key], "name": row[name], "units": row["units"], "revenue": row["revenue"]}
+        for row in paid_lines(days=params.range).values(key, name).annotate(**LINE_SUMS)
+        .order_by(f"-{by}", key)[:limit]
+    ]  # fmt: skip
+    if params.previous:
+        earlier = {
+            row[key]: row
+            for row in paid_lines(days=params.previous).filter(**{f"{key}__in": [row["id"] for row in rows]})
+            .values(key).annotate(**LINE_SUMS).order_by()
+        }  # fmt: skip
+        for row in rows:
+            other = earlier.get(row["id"], {})
+            row["previous_units"] = other.get("units", 0)
+            row["previous_revenue"] = other.get("revenue", Decimal("0.00"))
+    return rows
+
+
+def top_products(*, params: ReportParams, by: str, limit: int) -> list[dict]:
+    """API.md's `products/top`: products by line revenue or units sold on orders paid in the range."""
+    rows = _top(params=params, key="product_id", name="product__name", by=by, limit=limit)
+    return [{"product_id": row.pop("id"), **row} for row in rows]

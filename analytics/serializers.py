@@ -102,3 +102,20 @@ class TaxRowSerializer(serializers.Serializer):
     taxable_sales = money(help_text="Totals of orders paid in the month, less their tax.")
     tax = money(help_text="VAT on those orders.")
     orders = serializers.IntegerField()
+
+
+class TopParamsSerializer(RangeParamsSerializer):
+    by = serializers.ChoiceField(choices=["revenue", "units"], default="revenue", help_text="What ranks the rows.")
+    limit = serializers.IntegerField(default=10, min_value=1, max_value=100, help_text="How many rows.")
+
+
+class TopRowSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    units = serializers.IntegerField(help_text="Units on orders paid in the range.")
+    revenue = money(help_text="Line totals (line prices, before the order's coupon) of orders paid in the range.")
+    previous_units = serializers.IntegerField(required=False, help_text="With `compare`: the other range.")
+    previous_revenue = money(required=False, help_text="With `compare`: the other range.")
+
+
+class TopProductSerializer(TopRowSerializer):
+    product_id = serializers.IntegerField()

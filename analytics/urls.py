@@ -6,4 +6,5 @@ urlpatterns = [
     route("analytics/orders", views.OrdersReportView.as_view(), "analytics-orders"),
     route("analytics/sales", views.SalesView.as_view(), "analytics-sales"),
     route("analytics/tax", views.TaxView.as_view(), "analytics-tax"),
+    route("analytics/products/top", views.TopProductsView.as_view(), "analytics-products-top"),
 ]

@@ -14,6 +14,8 @@ from analytics.serializers import (
     SalesRowSerializer,
     TaxParamsSerializer,
     TaxRowSerializer,
+    TopParamsSerializer,
+    TopProductSerializer,
 )
 
 
@@ -52,3 +54,12 @@ class TaxView(ReportView):
     def get(self, request):
         params, _ = parse_params(request.query_params, TaxParamsSerializer)
         return Response(TaxRowSerializer(selectors.tax(params=params), many=True).data)
+
+
+class TopProductsView(ReportView):
+    @extend_schema(operation_id="analytics_products_top", tags=["analytics"], parameters=[TopParamsSerializer],
+                   responses=TopProductSerializer(many=True))  # fmt: skip
+    def get(self, request):
+        params, data = parse_params(request.query_params, TopParamsSerializer)
+        rows = selectors.top_products(params=params, by=data["by"], limit=data["limit"])
+        return Response(TopProductSerializer(rows, many=True).data)

@@ -1,0 +1,85 @@
+"""The reports beyond the books (products, categories, ...) on a small shop built by hand."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from analytics.tests.shop import nairobi, order
+from catalog.tests.factories import ProductFactory, VariantFactory, make_category
+from orders.tests.factories import OrderLineFactory
+
+NOVEMBER = "date_from=2026-11-01&date_to=2026-11-30"
+
+
+def lines(made, *items):
+    """Replace `made`'s line with `items`: (variant, quantity, unit price)."""
+    made.lines.all().delete()
+    for variant, quantity, price in items:
+        OrderLineFactory(order=made, variant=variant, quantity=quantity, unit_price=price)
+    return made
+
+
+@pytest.fixture
+def catalog(db):
+    phones, covers = make_category("Phones"), make_category("Covers")
+    phone = VariantFactory(product=ProductFactory(name="Tecno Spark", category=phones), price=D("15000"))
+    case = VariantFactory(product=ProductFactory(name="Spark case", category=covers), price=D("500"))
+    cable = VariantFactory(product=ProductFactory(name="USB-C cable", category=covers), price=D("300"))
+    return {"phone": phone, "case": case, "cable": cable, "phones": phones, "covers": covers}
+
+
+@pytest.fixture
+def sold(catalog):
+    c = catalog
+    # 3 November: a phone and 2 cases.
+    lines(order(paid_at=nairobi(2026, 11, 3, 10), subtotal=D("16000")), (c["phone"], 1, D("15000")),
+          (c["case"], 2, D("500")))  # fmt: skip
+    # 20 November 23:30 Nairobi: 5 cables, November's.
+    lines(order(paid_at=nairobi(2026, 11, 20, 23, 30), subtotal=D("1500")), (c["cable"], 5, D("300")))
+    # 1 December 00:30 Nairobi: December's, not November's.
+    lines(order(paid_at=nairobi(2026, 12, 1, 0, 30), subtotal=D("15000")), (c["phone"], 1, D("15000")))
+    # October: 1 case, for the comparison.
+    lines(order(paid_at=nairobi(2026, 10, 10, 12), subtotal=D("500")), (c["case"], 1, D("500")))
+    # Never paid: not sold.
+    lines(order(paid_at=None, subtotal=D("9000")), (c["cable"], 30, D("300")))
+    return c
+
+
+def test_top_products_by_revenue_and_by_units(staff_api, sold):
+    by_revenue = staff_api.get(f"/api/v1/analytics/products/top?{NOVEMBER}").json()
+    assert [(row["name"], row["units"], row["revenue"]) for row in by_revenue] == [
+        ("Tecno Spark", 1, "15000.00"),
+        ("USB-C cable", 5, "1500.00"),
+        ("Spark case", 2, "1000.00"),
+    ]
+    assert by_revenue[0]["product_id"] == sold["phone"].product_id
+    by_units = staff_api.get(f"/api/v1/analytics/products/top?{NOVEMBER}&by=units&limit=2").json()
+    assert [(row["name"], row["units"]) for row in by_units] == [("USB-C cable", 5), ("Spark case", 2)]
+
+
+def test_top_products_compared_with_the_previous_period(staff_api, sold):
+    rows = staff_api.get(f"/api/v1/analytics/products/top?{NOVEMBER}&compare=previous_period").json()
+    case = next(row for row in rows if row["name"] == "Spark case")
+    assert (case["previous_units"], case["previous_revenue"]) == (1, "500.00")
+    phone = next(row for row in rows if row["name"] == "Tecno Spark")
+    assert (phone["previous_units"], phone["previous_revenue"]) == (0, "0.00")
+
+
+@pytest.mark.parametrize("query", ["by=price", "limit=0", "limit=101"])
+def test_top_rejects_bad_parameters(staff_api, db, query):
+    response = staff_api.get(f"/api/v1/analytics/products/top?{query}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == query.split("=")[0]
+
+
+@pytest.mark.parametrize("report", ["products/top?compare=previous_year"])
+def test_query_count_does_not_grow_with_the_range(staff_api, sold, report):
+    counts = []
+    # 3 November has sales (an empty top list skips the comparison query: fewer, never more).
+    for dates in ("date_from=2026-11-03&date_to=2026-11-03", "date_from=2018-01-01&date_to=2026-12-31"):
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_api.get(f"/api/v1/analytics/{report}&{dates}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 20, counts
