@@ -5,7 +5,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, F
 
 from accounts.models import Role, User
-from analytics.definitions import paid_orders, sales_figures, sales_figures_by_period, tax_by_month
+from analytics.definitions import (
+    LINE_SUMS,
+    paid_lines,
+    paid_orders,
+    sales_figures,
+    sales_figures_by_period,
+    tax_by_month,
+)
 from analytics.params import DayRange, ReportParams
 from catalog.models import ProductVariant
 from core.dates import store_today
@@ -114,8 +121,6 @@ def tax(*, params: ReportParams) -> list[dict]:
 
 def _top(*, params: ReportParams, key: str, name: str, by: str, limit: int) -> list[dict]:
     """Lines grouped by `key` (with its `name`), largest `by` first; with compare, the same keys' other range."""
-    from analytics.definitions import LINE_SUMS, paid_lines
-
     rows = [
         {"id": row[key], "name": row[name], "units": row["units"], "revenue": row["revenue"]}
         for row in paid_lines(days=params.range).values(key, name).annotate(**LINE_SUMS)
@@ -138,3 +143,9 @@ def top_products(*, params: ReportParams, by: str, limit: int) -> list[dict]:
     """API.md's `products/top`: products by line revenue or units sold on orders paid in the range."""
     rows = _top(params=params, key="product_id", name="product__name", by=by, limit=limit)
     return [{"product_id": row.pop("id"), **row} for row in rows]
+
+
+def top_categories(*, params: ReportParams, by: str, limit: int) -> list[dict]:
+    """API.md's `categories/top`: the products' own categories (not rolled up the tree), as `products/top`."""
+    rows = _top(params=params, key="product__category_id", name="product__category__name", by=by, limit=limit)
+    return [{"category_id": row.pop("id"), **row} for row in rows]

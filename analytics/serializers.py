@@ -119,3 +119,7 @@ class TopRowSerializer(serializers.Serializer):
 
 class TopProductSerializer(TopRowSerializer):
     product_id = serializers.IntegerField()
+
+
+class TopCategorySerializer(TopRowSerializer):
+    category_id = serializers.IntegerField()

@@ -7,4 +7,5 @@ urlpatterns = [
     route("analytics/sales", views.SalesView.as_view(), "analytics-sales"),
     route("analytics/tax", views.TaxView.as_view(), "analytics-tax"),
     route("analytics/products/top", views.TopProductsView.as_view(), "analytics-products-top"),
+    route("analytics/categories/top", views.TopCategoriesView.as_view(), "analytics-categories-top"),
 ]

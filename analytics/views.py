@@ -14,6 +14,7 @@ from analytics.serializers import (
     SalesRowSerializer,
     TaxParamsSerializer,
     TaxRowSerializer,
+    TopCategorySerializer,
     TopParamsSerializer,
     TopProductSerializer,
 )
@@ -63,3 +64,12 @@ class TopProductsView(ReportView):
         params, data = parse_params(request.query_params, TopParamsSerializer)
         rows = selectors.top_products(params=params, by=data["by"], limit=data["limit"])
         return Response(TopProductSerializer(rows, many=True).data)
+
+
+class TopCategoriesView(ReportView):
+    @extend_schema(operation_id="analytics_categories_top", tags=["analytics"], parameters=[TopParamsSerializer],
+                   responses=TopCategorySerializer(many=True))  # fmt: skip
+    def get(self, request):
+        params, data = parse_params(request.query_params, TopParamsSerializer)
+        rows = selectors.top_categories(params=params, by=data["by"], limit=data["limit"])
+        return Response(TopCategorySerializer(rows, many=True).data)

@@ -67,6 +67,19 @@ def test_top_products_compared_with_the_previous_period(staff_api, sold):
     assert (phone["previous_units"], phone["previous_revenue"]) == (0, "0.00")
 
 
+def test_top_categories_sum_their_products(staff_api, sold):
+    rows = staff_api.get(f"/api/v1/analytics/categories/top?{NOVEMBER}").json()
+    assert [(row["category_id"], row["name"], row["units"], row["revenue"]) for row in rows] == [
+        (sold["phones"].pk, "Phones", 1, "15000.00"),
+        (sold["covers"].pk, "Covers", 7, "2500.00"),  # 2 cases (1000) + 5 cables (1500)
+    ]
+    by_units = staff_api.get(f"/api/v1/analytics/categories/top?{NOVEMBER}&by=units&compare=previous_period").json()
+    assert [(row["name"], row["units"], row["previous_units"]) for row in by_units] == [
+        ("Covers", 7, 1),
+        ("Phones", 1, 0),
+    ]
+
+
 @pytest.mark.parametrize("query", ["by=price", "limit=0", "limit=101"])
 def test_top_rejects_bad_parameters(staff_api, db, query):
     response = staff_api.get(f"/api/v1/analytics/products/top?{query}")
@@ -74,7 +87,9 @@ def test_top_rejects_bad_parameters(staff_api, db, query):
     assert response.json()["errors"][0]["attr"] == query.split("=")[0]
 
 
-@pytest.mark.parametrize("report", ["products/top?compare=previous_year"])
+@pytest.mark.parametrize(
+    "report", ["products/top?compare=previous_year", "categories/top?by=units&compare=previous_period"]
+)
 def test_query_count_does_not_grow_with_the_range(staff_api, sold, report):
     counts = []
     # 3 November has sales (an empty top list skips the comparison query: fewer, never more).
