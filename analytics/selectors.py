@@ -10,6 +10,7 @@ from analytics.definitions import (
     paid_lines,
     paid_orders,
     sales_figures,
+    sales_figures_by,
     sales_figures_by_period,
     tax_by_month,
 )
@@ -149,3 +150,19 @@ def top_categories(*, params: ReportParams, by: str, limit: int) -> list[dict]:
     """API.md's `categories/top`: the products' own categories (not rolled up the tree), as `products/top`."""
     rows = _top(params=params, key="product__category_id", name="product__category__name", by=by, limit=limit)
     return [{"category_id": row.pop("id"), **row} for row in rows]
+
+
+def regions(*, params: ReportParams) -> list[dict]:
+    """API.md's `regions`: paid orders and revenue by the shipping address's county, largest revenue first."""
+    current = sales_figures_by(days=params.range, field="shipping_county")
+    rows = [
+        {"county": county, "orders": figures.orders, "revenue": figures.revenue}
+        for county, figures in sorted(current.items(), key=lambda item: (-item[1].revenue, item[0]))
+    ]
+    if params.previous:
+        earlier = sales_figures_by(days=params.previous, field="shipping_county")
+        for row in rows:
+            other = earlier.get(row["county"])
+            row["previous_orders"] = other.orders if other else 0
+            row["previous_revenue"] = other.revenue if other else Decimal("0.00")
+    return rows

@@ -123,3 +123,11 @@ class TopProductSerializer(TopRowSerializer):
 
 class TopCategorySerializer(TopRowSerializer):
     category_id = serializers.IntegerField()
+
+
+class RegionRowSerializer(serializers.Serializer):
+    county = serializers.CharField(help_text="The shipping address's county; empty when the order had none.")
+    orders = serializers.IntegerField(help_text="Orders paid in the range.")
+    revenue = money(help_text="Their totals less refunds recorded in the range (= total_sales).")
+    previous_orders = serializers.IntegerField(required=False, help_text="With `compare`: the other range.")
+    previous_revenue = money(required=False, help_text="With `compare`: the other range.")

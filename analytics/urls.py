@@ -8,4 +8,5 @@ urlpatterns = [
     route("analytics/tax", views.TaxView.as_view(), "analytics-tax"),
     route("analytics/products/top", views.TopProductsView.as_view(), "analytics-products-top"),
     route("analytics/categories/top", views.TopCategoriesView.as_view(), "analytics-categories-top"),
+    route("analytics/regions", views.RegionsView.as_view(), "analytics-regions"),
 ]

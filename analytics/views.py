@@ -10,6 +10,7 @@ from analytics.permissions import CanReadAnalytics
 from analytics.serializers import (
     DashboardSerializer,
     OrdersReportSerializer,
+    RegionRowSerializer,
     SalesParamsSerializer,
     SalesRowSerializer,
     TaxParamsSerializer,
@@ -73,3 +74,11 @@ class TopCategoriesView(ReportView):
         params, data = parse_params(request.query_params, TopParamsSerializer)
         rows = selectors.top_categories(params=params, by=data["by"], limit=data["limit"])
         return Response(TopCategorySerializer(rows, many=True).data)
+
+
+class RegionsView(ReportView):
+    @extend_schema(operation_id="analytics_regions", tags=["analytics"], parameters=[RangeParamsSerializer],
+                   responses=RegionRowSerializer(many=True))  # fmt: skip
+    def get(self, request):
+        params, _ = parse_params(request.query_params)
+        return Response(RegionRowSerializer(selectors.regions(params=params), many=True).data)

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from analytics.tests.shop import nairobi, order
+from analytics.tests.shop import nairobi, order, refund
 from catalog.tests.factories import ProductFactory, VariantFactory, make_category
+from orders.models import Order
 from orders.tests.factories import OrderLineFactory
 
 NOVEMBER = "date_from=2026-11-01&date_to=2026-11-30"
@@ -80,6 +81,26 @@ def test_top_categories_sum_their_products(staff_api, sold):
     ]
 
 
+def in_county(made, county):
+    Order.objects.filter(pk=made.pk).update(shipping_county=county)
+    return made
+
+
+def test_regions_by_the_shipping_county_with_refunds_on_their_day(staff_api, db):
+    nairobi_order = in_county(order(paid_at=nairobi(2026, 11, 3, 10), subtotal=D("1160"), rate=D("16")), "Nairobi")
+    in_county(order(paid_at=nairobi(2026, 11, 4, 10), subtotal=D("300")), "Nairobi")
+    in_county(order(paid_at=nairobi(2026, 11, 20, 23, 30), subtotal=D("2000")), "Mombasa")
+    in_county(order(paid_at=nairobi(2026, 12, 1, 0, 30), subtotal=D("5000")), "Kisumu")  # December's
+    in_county(order(paid_at=nairobi(2026, 10, 9, 9), subtotal=D("700")), "Kisumu")  # October's
+    in_county(order(paid_at=None, subtotal=D("9999")), "Nakuru")  # never paid
+    refund(nairobi_order, D("160.00"), nairobi(2026, 11, 15, 12))
+    rows = staff_api.get(f"/api/v1/analytics/regions?{NOVEMBER}&compare=previous_period").json()
+    assert [(row["county"], row["orders"], row["revenue"], row["previous_revenue"]) for row in rows] == [
+        ("Mombasa", 1, "2000.00", "0.00"),
+        ("Nairobi", 2, "1300.00", "0.00"),  # 1160 + 300 - 160
+    ]
+
+
 @pytest.mark.parametrize("query", ["by=price", "limit=0", "limit=101"])
 def test_top_rejects_bad_parameters(staff_api, db, query):
     response = staff_api.get(f"/api/v1/analytics/products/top?{query}")
@@ -88,7 +109,12 @@ def test_top_rejects_bad_parameters(staff_api, db, query):
 
 
 @pytest.mark.parametrize(
-    "report", ["products/top?compare=previous_year", "categories/top?by=units&compare=previous_period"]
+    "report",
+    [
+        "products/top?compare=previous_year",
+        "categories/top?by=units&compare=previous_period",
+        "regions?compare=previous_year",
+    ],
 )
 def test_query_count_does_not_grow_with_the_range(staff_api, sold, report):
     counts = []
