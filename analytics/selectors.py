@@ -17,7 +17,9 @@ from analytics.definitions import (
 from analytics.params import DayRange, ReportParams
 from catalog.models import ProductVariant
 from core.dates import store_today
+from core.models import PaymentMethod
 from orders.models import Order, OrderStatus
+from payments.models import Payment, PaymentStatus
 from repairs.models import RepairRequest, RepairStatus
 
 CLOSED_REPAIRS = (RepairStatus.COMPLETED, RepairStatus.CANCELLED)
@@ -166,3 +168,30 @@ def regions(*, params: ReportParams) -> list[dict]:
             row["previous_orders"] = other.orders if other else 0
             row["previous_revenue"] = other.revenue if other else Decimal("0.00")
     return rows
+
+
+def _payments_range(days: DayRange) -> dict:
+    attempts = Payment.objects.filter(created_at__gte=days.start, created_at__lt=days.end)
+    by_method = dict.fromkeys(PaymentMethod.values, 0)
+    by_method.update(attempts.values_list("method").annotate(n=Count("id")).order_by())
+    by_outcome = dict.fromkeys(PaymentStatus.values, 0)
+    by_outcome.update(attempts.values_list("status").annotate(n=Count("id")).order_by())
+    failures = attempts.filter(method=PaymentMethod.MPESA, status__in=(PaymentStatus.FAILED, PaymentStatus.CANCELLED))
+    reasons = dict(failures.values_list("result_code").annotate(n=Count("id")).order_by("-n", "result_code"))
+    total = sum(by_outcome.values())
+    succeeded = by_outcome[PaymentStatus.SUCCEEDED] + by_outcome[PaymentStatus.REFUNDED]
+    return {
+        "attempts": total,
+        "succeeded": succeeded,
+        "success_rate": (Decimal(succeeded * 100) / total).quantize(Decimal("0.1"), ROUND_HALF_UP) if total else None,
+        "by_method": by_method,
+        "by_outcome": by_outcome,
+        "mpesa_failure_reasons": {code or "unknown": n for code, n in reasons.items()},
+    }
+
+
+def payments(*, params: ReportParams) -> dict:
+    """API.md's `payments`: payment attempts started in the range, by method and outcome; M-Pesa failures by code."""
+    current = _payments_range(params.range)
+    previous = _payments_range(params.previous) if params.previous else None
+    return with_comparison(current, previous)

@@ -6,6 +6,7 @@ from analytics.definitions import PERIODS
 from analytics.params import RangeParamsSerializer
 from core.models import PaymentMethod
 from orders.models import OrderStatus
+from payments.models import PaymentStatus
 
 
 def money(**kwargs) -> serializers.DecimalField:
@@ -131,3 +132,22 @@ class RegionRowSerializer(serializers.Serializer):
     revenue = money(help_text="Their totals less refunds recorded in the range (= total_sales).")
     previous_orders = serializers.IntegerField(required=False, help_text="With `compare`: the other range.")
     previous_revenue = money(required=False, help_text="With `compare`: the other range.")
+
+
+class PaymentsFiguresSerializer(serializers.Serializer):
+    attempts = serializers.IntegerField(help_text="Payment attempts started in the range (an STK push, a card, cash).")
+    succeeded = serializers.IntegerField(help_text="Of them, those that succeeded (refunded later included).")
+    success_rate = percent()
+    by_method = serializers.DictField(
+        child=serializers.IntegerField(), help_text=f"Attempts by method: {', '.join(PaymentMethod.values)}."
+    )
+    by_outcome = serializers.DictField(
+        child=serializers.IntegerField(), help_text=f"Attempts by status: {', '.join(PaymentStatus.values)}."
+    )
+    mpesa_failure_reasons = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Failed or cancelled M-Pesa attempts by Daraja's result code (1032: cancelled by the customer).",
+    )
+
+
+PaymentsReportSerializer = _compared("PaymentsReport", PaymentsFiguresSerializer)

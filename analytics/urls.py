@@ -9,4 +9,5 @@ urlpatterns = [
     route("analytics/products/top", views.TopProductsView.as_view(), "analytics-products-top"),
     route("analytics/categories/top", views.TopCategoriesView.as_view(), "analytics-categories-top"),
     route("analytics/regions", views.RegionsView.as_view(), "analytics-regions"),
+    route("analytics/payments", views.PaymentsReportView.as_view(), "analytics-payments"),
 ]

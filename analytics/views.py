@@ -10,6 +10,7 @@ from analytics.permissions import CanReadAnalytics
 from analytics.serializers import (
     DashboardSerializer,
     OrdersReportSerializer,
+    PaymentsReportSerializer,
     RegionRowSerializer,
     SalesParamsSerializer,
     SalesRowSerializer,
@@ -82,3 +83,11 @@ class RegionsView(ReportView):
     def get(self, request):
         params, _ = parse_params(request.query_params)
         return Response(RegionRowSerializer(selectors.regions(params=params), many=True).data)
+
+
+class PaymentsReportView(ReportView):
+    @extend_schema(operation_id="analytics_payments", tags=["analytics"], parameters=[RangeParamsSerializer],
+                   responses=PaymentsReportSerializer)  # fmt: skip
+    def get(self, request):
+        params, _ = parse_params(request.query_params)
+        return Response(PaymentsReportSerializer(selectors.payments(params=params)).data)

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from analytics.tests.shop import nairobi, order, refund
 from catalog.tests.factories import ProductFactory, VariantFactory, make_category
 from orders.models import Order
-from orders.tests.factories import OrderLineFactory
+from orders.tests.factories import OrderFactory, OrderLineFactory
+from payments.models import Payment
 
 NOVEMBER = "date_from=2026-11-01&date_to=2026-11-30"
 
@@ -99,6 +100,31 @@ def test_regions_by_the_shipping_county_with_refunds_on_their_day(staff_api, db)
         ("Mombasa", 1, "2000.00", "0.00"),
         ("Nairobi", 2, "1300.00", "0.00"),  # 1160 + 300 - 160
     ]
+
+
+def attempt(method, status, at, code=""):
+    gateway = {"mpesa": "mpesa", "card": "stripe", "cod": "cash"}[method]
+    row = Payment.objects.create(order=OrderFactory(), method=method, gateway=gateway, amount=D("100"),
+                                 currency="KES", status=status, result_code=code)  # fmt: skip
+    Payment.objects.filter(pk=row.pk).update(created_at=at)
+
+
+def test_payments_by_method_outcome_and_mpesa_failure_code(staff_api, db):
+    attempt("mpesa", "succeeded", nairobi(2026, 11, 2, 9), "0")
+    attempt("mpesa", "failed", nairobi(2026, 11, 2, 9, 5), "1032")  # cancelled by the customer
+    attempt("mpesa", "failed", nairobi(2026, 11, 3, 9), "1032")
+    attempt("mpesa", "cancelled", nairobi(2026, 11, 4, 9), "1037")  # the phone did not answer
+    attempt("card", "refunded", nairobi(2026, 11, 20, 23, 30))
+    attempt("cod", "pending", nairobi(2026, 11, 21, 9))
+    attempt("card", "failed", nairobi(2026, 11, 22, 9), "card_declined")  # not M-Pesa: not in the reasons
+    attempt("mpesa", "failed", nairobi(2026, 12, 1, 0, 30), "1")  # December's
+    attempt("mpesa", "succeeded", nairobi(2026, 10, 5, 9), "0")  # October's
+    body = staff_api.get(f"/api/v1/analytics/payments?{NOVEMBER}&compare=previous_period").json()
+    assert body["attempts"] == 7 and body["succeeded"] == 2 and body["success_rate"] == "28.6"  # 2 / 7
+    assert body["by_method"] == {"mpesa": 4, "card": 2, "cod": 1}
+    assert body["by_outcome"] == {"pending": 1, "succeeded": 1, "failed": 3, "cancelled": 1, "refunded": 1}
+    assert body["mpesa_failure_reasons"] == {"1032": 2, "1037": 1}
+    assert body["previous"]["attempts"] == 1 and body["change_percent"]["attempts"] == "600.0"
 
 
 @pytest.mark.parametrize("query", ["by=price", "limit=0", "limit=101"])
