@@ -30,6 +30,7 @@ from django.db.models.functions import Trunc
 
 from analytics.params import DayRange
 from orders.models import Order, OrderLine, OrderPaymentStatus, OrderRefund
+from payments.models import Payment, PaymentStatus
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -235,3 +236,20 @@ def sales_figures_by(*, days: DayRange, field: str) -> dict:
     orders = {row.pop(field): row for row in paid_orders(days=days).values(field).annotate(**ORDER_SUMS).order_by()}
     refunds = dict(order_refunds(days=days).values_list(f"order__{field}").annotate(**REFUND_SUMS).order_by())
     return {key: SalesFigures.from_sums(orders.get(key), refunds.get(key)) for key in orders.keys() | refunds.keys()}
+
+
+# A repair's money: its payments that succeeded (a refund later does not move them off their day), on the day
+# they succeeded, less the refunds recorded on repairs in the range; payments on top (extra) are not revenue.
+REPAIR_PAID_STATES = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+
+
+def repair_revenue(*, days: DayRange) -> Decimal:
+    """Repair payments that succeeded during `days` less repair refunds recorded then: two queries."""
+    paid = Payment.objects.filter(
+        repair_id__isnull=False, extra=False, status__in=REPAIR_PAID_STATES,
+        completed_at__gte=days.start, completed_at__lt=days.end,
+    ).aggregate(paid=_sum("amount"))["paid"]  # fmt: skip
+    refunded = OrderRefund.objects.filter(
+        repair_id__isnull=False, extra_payment=False, created_at__gte=days.start, created_at__lt=days.end
+    ).aggregate(**REFUND_SUMS)["refunded"]
+    return _money(paid) - _money(refunded)

@@ -2,13 +2,14 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Subquery
 
 from accounts.models import Role, User
 from analytics.definitions import (
     LINE_SUMS,
     paid_lines,
     paid_orders,
+    repair_revenue,
     sales_figures,
     sales_figures_by,
     sales_figures_by_period,
@@ -20,7 +21,7 @@ from core.dates import store_today
 from core.models import PaymentMethod
 from orders.models import Order, OrderStatus
 from payments.models import Payment, PaymentStatus
-from repairs.models import RepairRequest, RepairStatus
+from repairs.models import RepairRequest, RepairStatus, RepairStatusEvent
 
 CLOSED_REPAIRS = (RepairStatus.COMPLETED, RepairStatus.CANCELLED)
 
@@ -194,4 +195,44 @@ def payments(*, params: ReportParams) -> dict:
     """API.md's `payments`: payment attempts started in the range, by method and outcome; M-Pesa failures by code."""
     current = _payments_range(params.range)
     previous = _payments_range(params.previous) if params.previous else None
+    return with_comparison(current, previous)
+
+
+def _first_event_at(status: str) -> Subquery:
+    events = RepairStatusEvent.objects.filter(repair=OuterRef("pk"), status=status).order_by("at", "pk")
+    return Subquery(events.values("at")[:1])
+
+
+def _repairs_range(days: DayRange) -> dict:
+    received = RepairRequest.objects.filter(created_at__gte=days.start, created_at__lt=days.end)
+    by_status = dict.fromkeys(RepairStatus.values, 0)
+    by_status.update(received.values_list("status").annotate(n=Count("id")).order_by())
+    # Turnaround of the repairs first ready in the range: from their `received` event to their first `ready`.
+    turnaround = (
+        RepairRequest.objects.annotate(
+            received_at=_first_event_at(RepairStatus.RECEIVED), ready_at=_first_event_at(RepairStatus.READY_FOR_PICKUP)
+        )
+        .filter(ready_at__gte=days.start, ready_at__lt=days.end, received_at__isnull=False)
+        .aggregate(
+            average=Avg(ExpressionWrapper(F("ready_at") - F("received_at"), output_field=DurationField())),
+            ready=Count("id"),
+        )
+    )
+    average = turnaround["average"]
+    hours = (Decimal(average.total_seconds()) / 3600).quantize(Decimal("0.1"), ROUND_HALF_UP) if average else None
+    return {
+        "received": sum(by_status.values()),
+        "by_status": by_status,
+        "ready": turnaround["ready"],
+        "average_turnaround_hours": hours,
+        "revenue": repair_revenue(days=days),
+        "overdue": RepairRequest.objects.exclude(status__in=(*CLOSED_REPAIRS, RepairStatus.READY_FOR_PICKUP))
+        .filter(promised_by__lt=store_today()).count(),
+    }  # fmt: skip
+
+
+def repairs(*, params: ReportParams) -> dict:
+    """API.md's `repairs`: received in the range by status, turnaround to ready, revenue; overdue now."""
+    current = _repairs_range(params.range)
+    previous = _repairs_range(params.previous) if params.previous else None
     return with_comparison(current, previous)

@@ -7,6 +7,7 @@ from analytics.params import RangeParamsSerializer
 from core.models import PaymentMethod
 from orders.models import OrderStatus
 from payments.models import PaymentStatus
+from repairs.models import RepairStatus
 
 
 def money(**kwargs) -> serializers.DecimalField:
@@ -151,3 +152,20 @@ class PaymentsFiguresSerializer(serializers.Serializer):
 
 
 PaymentsReportSerializer = _compared("PaymentsReport", PaymentsFiguresSerializer)
+
+
+class RepairsFiguresSerializer(serializers.Serializer):
+    received = serializers.IntegerField(help_text="Repairs received (booked in) in the range.")
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(), help_text=f"Those, by status now: {', '.join(RepairStatus.values)}."
+    )
+    ready = serializers.IntegerField(help_text="Repairs first ready for pickup in the range.")
+    average_turnaround_hours = serializers.DecimalField(
+        max_digits=None, decimal_places=1, allow_null=True,
+        help_text="Their average hours from received to first ready (status history); null when none.",
+    )  # fmt: skip
+    revenue = money(help_text="Repair payments that succeeded in the range less repair refunds recorded in it.")
+    overdue = serializers.IntegerField(help_text="Now: repairs not yet ready, past the day promised.")
+
+
+RepairsReportSerializer = _compared("RepairsReport", RepairsFiguresSerializer)

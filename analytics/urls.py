@@ -10,4 +10,5 @@ urlpatterns = [
     route("analytics/categories/top", views.TopCategoriesView.as_view(), "analytics-categories-top"),
     route("analytics/regions", views.RegionsView.as_view(), "analytics-regions"),
     route("analytics/payments", views.PaymentsReportView.as_view(), "analytics-payments"),
+    route("analytics/repairs", views.RepairsReportView.as_view(), "analytics-repairs"),
 ]

@@ -6,12 +6,13 @@ from rest_framework.views import APIView
 
 from analytics import selectors
 from analytics.params import RangeParamsSerializer, parse_params
-from analytics.permissions import CanReadAnalytics
+from analytics.permissions import CanReadAnalytics, CanReadRepairsReport
 from analytics.serializers import (
     DashboardSerializer,
     OrdersReportSerializer,
     PaymentsReportSerializer,
     RegionRowSerializer,
+    RepairsReportSerializer,
     SalesParamsSerializer,
     SalesRowSerializer,
     TaxParamsSerializer,
@@ -91,3 +92,13 @@ class PaymentsReportView(ReportView):
     def get(self, request):
         params, _ = parse_params(request.query_params)
         return Response(PaymentsReportSerializer(selectors.payments(params=params)).data)
+
+
+class RepairsReportView(ReportView):
+    permission_classes = [CanReadRepairsReport]
+
+    @extend_schema(operation_id="analytics_repairs", tags=["analytics"], parameters=[RangeParamsSerializer],
+                   responses=RepairsReportSerializer)  # fmt: skip
+    def get(self, request):
+        params, _ = parse_params(request.query_params)
+        return Response(RepairsReportSerializer(selectors.repairs(params=params)).data)

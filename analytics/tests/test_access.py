@@ -5,14 +5,15 @@ from accounts.tests.factories import UserFactory
 from core.testing import authenticated_client
 
 REPORTS = ["dashboard", "orders", "sales", "tax", "products/top", "categories/top", "regions", "payments"]
+EVERY_REPORT = [*REPORTS, "repairs"]
 
 
-@pytest.mark.parametrize("report", REPORTS)
+@pytest.mark.parametrize("report", EVERY_REPORT)
 def test_anonymous_callers_are_asked_to_sign_in(api, db, report):
     assert api.get(f"/api/v1/analytics/{report}").status_code == 401
 
 
-@pytest.mark.parametrize("report", REPORTS)
+@pytest.mark.parametrize("report", EVERY_REPORT)
 def test_customers_are_refused(customer_api, report):
     assert customer_api.get(f"/api/v1/analytics/{report}").status_code == 403
 
@@ -23,7 +24,12 @@ def test_technicians_are_refused_the_shop_reports(db, report):
     assert technician.get(f"/api/v1/analytics/{report}").status_code == 403
 
 
-@pytest.mark.parametrize("report", REPORTS)
+def test_technicians_read_the_repairs_report_only(db):
+    technician = authenticated_client(UserFactory(role=Role.TECHNICIAN))
+    assert technician.get("/api/v1/analytics/repairs").status_code == 200
+
+
+@pytest.mark.parametrize("report", EVERY_REPORT)
 def test_staff_and_admins_read_every_report_with_or_without_a_trailing_slash(staff_api, admin_api, report):
     assert staff_api.get(f"/api/v1/analytics/{report}").status_code == 200
     assert admin_api.get(f"/api/v1/analytics/{report}/").status_code == 200

@@ -8,9 +8,11 @@ from django.test.utils import CaptureQueriesContext
 
 from analytics.tests.shop import nairobi, order, refund
 from catalog.tests.factories import ProductFactory, VariantFactory, make_category
-from orders.models import Order
+from orders.models import Order, OrderRefund
 from orders.tests.factories import OrderFactory, OrderLineFactory
 from payments.models import Payment
+from repairs.models import RepairRequest, RepairStatusEvent
+from repairs.tests.factories import repair_factory
 
 NOVEMBER = "date_from=2026-11-01&date_to=2026-11-30"
 
@@ -125,6 +127,46 @@ def test_payments_by_method_outcome_and_mpesa_failure_code(staff_api, db):
     assert body["by_outcome"] == {"pending": 1, "succeeded": 1, "failed": 3, "cancelled": 1, "refunded": 1}
     assert body["mpesa_failure_reasons"] == {"1032": 2, "1037": 1}
     assert body["previous"]["attempts"] == 1 and body["change_percent"]["attempts"] == "600.0"
+
+
+def repair(status, received, ready=None, promised_by=None):
+    made = repair_factory(status=status, history=False, promised_by=promised_by)
+    RepairRequest.objects.filter(pk=made.pk).update(created_at=received)
+    event = RepairStatusEvent.objects.create(repair=made, from_status="", status="received")
+    RepairStatusEvent.objects.filter(pk=event.pk).update(at=received)
+    if ready:
+        event = RepairStatusEvent.objects.create(repair=made, from_status="in_repair", status="ready_for_pickup")
+        RepairStatusEvent.objects.filter(pk=event.pk).update(at=ready)
+    return made
+
+
+def repair_payment(made, amount, at, status="succeeded", extra=False):
+    Payment.objects.create(repair_id=made.pk, method="mpesa", gateway="mpesa", amount=amount, currency="KES",
+                           status=status, completed_at=at, extra=extra)  # fmt: skip
+
+
+def test_repairs_by_status_turnaround_revenue_and_overdue(staff_api, db):
+    from datetime import date
+
+    a = repair("completed", nairobi(2026, 11, 2, 9), ready=nairobi(2026, 11, 3, 15))  # 30 hours
+    b = repair("ready_for_pickup", nairobi(2026, 11, 10, 8), ready=nairobi(2026, 11, 10, 18))  # 10 hours
+    repair("in_repair", nairobi(2026, 11, 20, 23, 30), promised_by=date(2026, 11, 25))  # overdue now
+    repair("received", nairobi(2026, 12, 1, 0, 30), promised_by=date(2099, 1, 1))  # December's; not overdue
+    repair("cancelled", nairobi(2026, 10, 1, 9), promised_by=date(2026, 10, 2))  # closed: not overdue
+    repair_payment(a, D("2500.00"), nairobi(2026, 11, 3, 16))
+    repair_payment(
+        b, D("1000.00"), nairobi(2026, 11, 30, 23, 59), status="refunded"
+    )  # refunded later: the refund counts on its day
+    repair_payment(b, D("99.00"), nairobi(2026, 11, 11, 9), status="failed")  # never paid
+    repair_payment(b, D("500.00"), nairobi(2026, 11, 12, 9), extra=True)  # on top: given back, not revenue
+    OrderRefund.objects.create(repair_id=a.pk, amount=D("300.00"), reason="part unused")  # today: not November
+    body = staff_api.get(f"/api/v1/analytics/repairs?{NOVEMBER}").json()
+    assert body["received"] == 3
+    assert (body["by_status"]["completed"], body["by_status"]["ready_for_pickup"], body["by_status"]["in_repair"]) == (
+        1, 1, 1)  # fmt: skip
+    assert body["ready"] == 2 and body["average_turnaround_hours"] == "20.0"  # (30 + 10) / 2
+    assert body["revenue"] == "3500.00"  # 2500 + 1000
+    assert body["overdue"] == 1
 
 
 @pytest.mark.parametrize("query", ["by=price", "limit=0", "limit=101"])
