@@ -2,11 +2,13 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, IntegerField, Min, OuterRef, Q, Subquery
 
 from accounts.models import Role, User
 from analytics.definitions import (
     LINE_SUMS,
+    PAID_STATES,
+    _sum,
     paid_lines,
     paid_orders,
     repair_revenue,
@@ -235,4 +237,39 @@ def repairs(*, params: ReportParams) -> dict:
     """API.md's `repairs`: received in the range by status, turnaround to ready, revenue; overdue now."""
     current = _repairs_range(params.range)
     previous = _repairs_range(params.previous) if params.previous else None
+    return with_comparison(current, previous)
+
+
+def _customers_range(days: DayRange, limit: int) -> dict:
+    in_range = paid_orders(days=days).filter(user__isnull=False)
+    # Each of the range's customers: their first paid order ever and their paid orders up to the range's end.
+    ever = Order.objects.filter(user=OuterRef("pk"), payment_status__in=PAID_STATES, paid_at__lt=days.end)
+    first = Subquery(ever.values("user").annotate(first=Min("paid_at")).values("first")[:1])
+    count = Subquery(ever.values("user").annotate(n=Count("id")).values("n")[:1], output_field=IntegerField())
+    figures = (
+        User.objects.filter(pk__in=in_range.values("user"))
+        .annotate(first_paid=first, paid_count=count)
+        .aggregate(total=Count("id"), new=Count("id", filter=Q(first_paid__gte=days.start)),
+                   repeat=Count("id", filter=Q(paid_count__gte=2)))
+    )  # fmt: skip
+    total = figures["total"]
+    top = [
+        {"user_id": row["user"], "email": row["user__email"], "orders": row["orders"], "spent": row["spent"]}
+        for row in in_range.values("user", "user__email").annotate(orders=Count("id"), spent=_sum("total"))
+        .order_by("-spent", "user")[:limit]
+    ]  # fmt: skip
+    return {
+        "total": total,
+        "new": figures["new"],
+        "returning": total - figures["new"],
+        "repeat_rate": (Decimal(figures["repeat"] * 100) / total).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        if total else None,
+        "top": top,
+    }  # fmt: skip
+
+
+def customers(*, params: ReportParams, limit: int = 10) -> dict:
+    """API.md's `customers`: account holders with an order paid in the range, new or returning, and the top ones."""
+    current = _customers_range(params.range, limit)
+    previous = _customers_range(params.previous, limit) if params.previous else None
     return with_comparison(current, previous)

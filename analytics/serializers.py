@@ -169,3 +169,23 @@ class RepairsFiguresSerializer(serializers.Serializer):
 
 
 RepairsReportSerializer = _compared("RepairsReport", RepairsFiguresSerializer)
+
+
+class TopCustomerSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    email = serializers.EmailField()
+    orders = serializers.IntegerField(help_text="Their orders paid in the range.")
+    spent = money(help_text="Those orders' totals (refunds not taken off).")
+
+
+class CustomersFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField(
+        help_text="Customers (accounts; guests not counted) with an order paid in the range."
+    )
+    new = serializers.IntegerField(help_text="Of them, those whose first paid order ever is in the range.")
+    returning = serializers.IntegerField(help_text="Of them, those who had paid for an order before the range.")
+    repeat_rate = percent()
+    top = TopCustomerSerializer(many=True, help_text="The 10 who spent most in the range.")
+
+
+CustomersReportSerializer = _compared("CustomersReport", CustomersFiguresSerializer)

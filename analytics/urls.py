@@ -11,4 +11,5 @@ urlpatterns = [
     route("analytics/regions", views.RegionsView.as_view(), "analytics-regions"),
     route("analytics/payments", views.PaymentsReportView.as_view(), "analytics-payments"),
     route("analytics/repairs", views.RepairsReportView.as_view(), "analytics-repairs"),
+    route("analytics/customers", views.CustomersReportView.as_view(), "analytics-customers"),
 ]

@@ -8,6 +8,7 @@ from analytics import selectors
 from analytics.params import RangeParamsSerializer, parse_params
 from analytics.permissions import CanReadAnalytics, CanReadRepairsReport
 from analytics.serializers import (
+    CustomersReportSerializer,
     DashboardSerializer,
     OrdersReportSerializer,
     PaymentsReportSerializer,
@@ -102,3 +103,11 @@ class RepairsReportView(ReportView):
     def get(self, request):
         params, _ = parse_params(request.query_params)
         return Response(RepairsReportSerializer(selectors.repairs(params=params)).data)
+
+
+class CustomersReportView(ReportView):
+    @extend_schema(operation_id="analytics_customers", tags=["analytics"], parameters=[RangeParamsSerializer],
+                   responses=CustomersReportSerializer)  # fmt: skip
+    def get(self, request):
+        params, _ = parse_params(request.query_params)
+        return Response(CustomersReportSerializer(selectors.customers(params=params)).data)

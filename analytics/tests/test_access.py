@@ -4,7 +4,7 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from core.testing import authenticated_client
 
-REPORTS = ["dashboard", "orders", "sales", "tax", "products/top", "categories/top", "regions", "payments"]
+REPORTS = ["dashboard", "orders", "sales", "tax", "products/top", "categories/top", "regions", "payments", "customers"]
 EVERY_REPORT = [*REPORTS, "repairs"]
 
 

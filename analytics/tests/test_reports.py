@@ -169,6 +169,26 @@ def test_repairs_by_status_turnaround_revenue_and_overdue(staff_api, db):
     assert body["overdue"] == 1
 
 
+def test_customers_new_returning_repeat_and_top(staff_api, db):
+    from accounts.tests.factories import UserFactory
+
+    wanjiku, otieno, amina = (UserFactory(email=f"{name}@example.com") for name in ("wanjiku", "otieno", "amina"))
+    order(paid_at=nairobi(2026, 10, 5, 9), user=wanjiku, subtotal=D("100"))  # before November: she returns
+    order(paid_at=nairobi(2026, 11, 3, 9), user=wanjiku, subtotal=D("400"))
+    order(paid_at=nairobi(2026, 11, 4, 9), user=otieno, subtotal=D("1000"))
+    order(paid_at=nairobi(2026, 11, 20, 23, 30), user=otieno, subtotal=D("500"))  # his second: a repeat
+    order(paid_at=nairobi(2026, 12, 1, 0, 30), user=amina, subtotal=D("9000"))  # December's
+    order(paid_at=None, user=amina, subtotal=D("9000"))  # never paid
+    body = staff_api.get(f"/api/v1/analytics/customers?{NOVEMBER}&compare=previous_period").json()
+    assert (body["total"], body["new"], body["returning"], body["repeat_rate"]) == (2, 1, 1, "100.0")
+    assert [(row["email"], row["orders"], row["spent"]) for row in body["top"]] == [
+        ("otieno@example.com", 2, "1500.00"),
+        ("wanjiku@example.com", 1, "400.00"),
+    ]
+    assert body["previous"]["total"] == 1 and body["previous"]["new"] == 1
+    assert body["change_percent"]["total"] == "100.0"
+
+
 @pytest.mark.parametrize("query", ["by=price", "limit=0", "limit=101"])
 def test_top_rejects_bad_parameters(staff_api, db, query):
     response = staff_api.get(f"/api/v1/analytics/products/top?{query}")
