@@ -2,7 +2,19 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, IntegerField, Min, OuterRef, Q, Subquery
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 
 from accounts.models import Role, User
 from analytics.definitions import (
@@ -18,7 +30,7 @@ from analytics.definitions import (
     tax_by_month,
 )
 from analytics.params import DayRange, ReportParams
-from catalog.models import ProductVariant
+from catalog.models import MovementReason, ProductVariant, StockMovement
 from core.dates import store_today
 from core.models import PaymentMethod
 from orders.models import Order, OrderStatus
@@ -63,14 +75,19 @@ def _dashboard_range(days: DayRange) -> dict:
     }
 
 
+def low_stock_variants():
+    """Variants on sale whose units available (on hand less reserved) are at or below their reorder point now."""
+    return ProductVariant.objects.filter(
+        is_active=True, product__is_active=True, stock_quantity__lte=F("reserved_quantity") + F("reorder_point")
+    )
+
+
 def dashboard(*, params: ReportParams) -> dict:
     """API.md's `dashboard`: the range's figures, today's, and what waits now (pending, low stock, repairs)."""
     today = sales_figures(days=DayRange(first=store_today(), last=store_today()))
     now = {
         "pending_orders": Order.objects.filter(status=OrderStatus.PENDING).count(),
-        "low_stock_count": ProductVariant.objects.filter(
-            is_active=True, product__is_active=True, stock_quantity__lte=F("reserved_quantity") + F("reorder_point")
-        ).count(),
+        "low_stock_count": low_stock_variants().count(),
         "open_repairs": RepairRequest.objects.exclude(status__in=CLOSED_REPAIRS).count(),
         "revenue_today": today.revenue,
         "orders_today": today.orders,
@@ -272,4 +289,36 @@ def customers(*, params: ReportParams, limit: int = 10) -> dict:
     """API.md's `customers`: account holders with an order paid in the range, new or returning, and the top ones."""
     current = _customers_range(params.range, limit)
     previous = _customers_range(params.previous, limit) if params.previous else None
+    return with_comparison(current, previous)
+
+
+def _movements_range(days: DayRange) -> dict:
+    moved = StockMovement.objects.filter(created_at__gte=days.start, created_at__lt=days.end)
+    counts, units = dict.fromkeys(MovementReason.values, 0), dict.fromkeys(MovementReason.values, 0)
+    for reason, n, delta in moved.values_list("reason").annotate(n=Count("id"), d=Sum("delta")).order_by():
+        counts[reason], units[reason] = n, delta or 0
+    return {"movements": sum(counts.values()), "movements_by_reason": counts, "units_by_reason": units}
+
+
+def inventory(*, params: ReportParams, limit: int = 50) -> dict:
+    """API.md's `inventory`: low stock and stock value now; stock movements in the range by reason."""
+    on_sale = ProductVariant.objects.filter(is_active=True, product__is_active=True)
+    value = on_sale.aggregate(
+        value=_sum(F("stock_quantity") * F("price")), units=Sum("stock_quantity", default=0)
+    )  # fmt: skip
+    low = [
+        {"variant_id": row["id"], "product_id": row["product_id"], "sku": row["sku"], "name": row["product__name"],
+         "variant_name": row["name"], "available": row["available"], "reorder_point": row["reorder_point"]}
+        for row in low_stock_variants().annotate(available=F("stock_quantity") - F("reserved_quantity"))
+        .values("id", "product_id", "sku", "product__name", "name", "available", "reorder_point")
+        .order_by("available", "id")[:limit]
+    ]  # fmt: skip
+    now = {
+        "low_stock_count": low_stock_variants().count(),
+        "low_stock": low,
+        "stock_units": value["units"],
+        "stock_value": value["value"],
+    }
+    current = {**_movements_range(params.range), **now}
+    previous = {**_movements_range(params.previous), **now} if params.previous else None
     return with_comparison(current, previous)

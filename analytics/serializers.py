@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from analytics.definitions import PERIODS
 from analytics.params import RangeParamsSerializer
+from catalog.models import MovementReason
 from core.models import PaymentMethod
 from orders.models import OrderStatus
 from payments.models import PaymentStatus
@@ -189,3 +190,32 @@ class CustomersFiguresSerializer(serializers.Serializer):
 
 
 CustomersReportSerializer = _compared("CustomersReport", CustomersFiguresSerializer)
+
+
+class LowStockSerializer(serializers.Serializer):
+    variant_id = serializers.IntegerField()
+    product_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    name = serializers.CharField(help_text="The product's name.")
+    variant_name = serializers.CharField()
+    available = serializers.IntegerField(help_text="On hand less reserved.")
+    reorder_point = serializers.IntegerField()
+
+
+def _by_reason(help_text: str) -> serializers.DictField:
+    return serializers.DictField(
+        child=serializers.IntegerField(), help_text=f"{help_text} by reason: {', '.join(MovementReason.values)}."
+    )
+
+
+class InventoryFiguresSerializer(serializers.Serializer):
+    movements = serializers.IntegerField(help_text="Stock movements recorded in the range.")
+    movements_by_reason = _by_reason("Movements")
+    units_by_reason = _by_reason("Change of units on hand")
+    low_stock_count = serializers.IntegerField(help_text="Now: variants on sale at or below their reorder point.")
+    low_stock = LowStockSerializer(many=True, help_text="Now: up to 50 of them, fewest available first.")
+    stock_units = serializers.IntegerField(help_text="Now: units on hand of the variants on sale.")
+    stock_value = money(help_text="Now: those units at their price (no cost price is recorded).")
+
+
+InventoryReportSerializer = _compared("InventoryReport", InventoryFiguresSerializer)

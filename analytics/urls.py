@@ -12,4 +12,5 @@ urlpatterns = [
     route("analytics/payments", views.PaymentsReportView.as_view(), "analytics-payments"),
     route("analytics/repairs", views.RepairsReportView.as_view(), "analytics-repairs"),
     route("analytics/customers", views.CustomersReportView.as_view(), "analytics-customers"),
+    route("analytics/inventory", views.InventoryReportView.as_view(), "analytics-inventory"),
 ]

@@ -10,6 +10,7 @@ from analytics.permissions import CanReadAnalytics, CanReadRepairsReport
 from analytics.serializers import (
     CustomersReportSerializer,
     DashboardSerializer,
+    InventoryReportSerializer,
     OrdersReportSerializer,
     PaymentsReportSerializer,
     RegionRowSerializer,
@@ -111,3 +112,11 @@ class CustomersReportView(ReportView):
     def get(self, request):
         params, _ = parse_params(request.query_params)
         return Response(CustomersReportSerializer(selectors.customers(params=params)).data)
+
+
+class InventoryReportView(ReportView):
+    @extend_schema(operation_id="analytics_inventory", tags=["analytics"], parameters=[RangeParamsSerializer],
+                   responses=InventoryReportSerializer)  # fmt: skip
+    def get(self, request):
+        params, _ = parse_params(request.query_params)
+        return Response(InventoryReportSerializer(selectors.inventory(params=params)).data)

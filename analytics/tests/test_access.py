@@ -4,7 +4,18 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from core.testing import authenticated_client
 
-REPORTS = ["dashboard", "orders", "sales", "tax", "products/top", "categories/top", "regions", "payments", "customers"]
+REPORTS = [
+    "dashboard",
+    "orders",
+    "sales",
+    "tax",
+    "products/top",
+    "categories/top",
+    "regions",
+    "payments",
+    "customers",
+    "inventory",
+]
 EVERY_REPORT = [*REPORTS, "repairs"]
 
 

@@ -189,6 +189,29 @@ def test_customers_new_returning_repeat_and_top(staff_api, db):
     assert body["change_percent"]["total"] == "100.0"
 
 
+def test_inventory_low_stock_value_and_movements(staff_api, catalog):
+    from catalog.models import ProductVariant, StockMovement
+
+    # Phone: 10 on hand at 15000, 8 reserved: 2 available, under its reorder point of 5.
+    ProductVariant.objects.filter(pk=catalog["phone"].pk).update(stock_quantity=10, reserved_quantity=8)
+    # Case: 10 at 500, none reserved: fine. Cable: 10 at 300, switched off: neither low nor counted.
+    ProductVariant.objects.filter(pk=catalog["cable"].pk).update(is_active=False, stock_quantity=1)
+    for reason, delta, at in [
+        ("restock", 20, nairobi(2026, 11, 2, 9)),
+        ("sale", -3, nairobi(2026, 11, 20, 23, 30)),
+        ("sale", -1, nairobi(2026, 11, 21, 9)),
+        ("damage", -1, nairobi(2026, 12, 1, 0, 30)),
+    ]:
+        StockMovement.objects.create(variant=catalog["case"], reason=reason, delta=delta, created_at=at)
+    body = staff_api.get(f"/api/v1/analytics/inventory?{NOVEMBER}").json()
+    assert body["low_stock_count"] == 1
+    assert [(row["sku"], row["available"]) for row in body["low_stock"]] == [(catalog["phone"].sku, 2)]
+    assert (body["stock_units"], body["stock_value"]) == (20, "155000.00")  # 10 x 15000 + 10 x 500
+    assert body["movements"] == 3
+    assert (body["movements_by_reason"]["sale"], body["units_by_reason"]["sale"]) == (2, -4)
+    assert body["movements_by_reason"]["damage"] == 0  # December's
+
+
 @pytest.mark.parametrize("query", ["by=price", "limit=0", "limit=101"])
 def test_top_rejects_bad_parameters(staff_api, db, query):
     response = staff_api.get(f"/api/v1/analytics/products/top?{query}")
