@@ -1,11 +1,13 @@
 """The reports: read-only, built on `analytics.definitions`, a fixed number of queries whatever the range."""
 
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Avg,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -15,10 +17,13 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.functions import Greatest
+from django.utils import timezone
 
 from accounts.models import Role, User
 from analytics.definitions import (
     LINE_SUMS,
+    MONEY_FIELD,
     PAID_STATES,
     _sum,
     paid_lines,
@@ -30,6 +35,7 @@ from analytics.definitions import (
     tax_by_month,
 )
 from analytics.params import DayRange, ReportParams
+from cart.models import Cart, CartItem
 from catalog.models import MovementReason, ProductVariant, StockMovement
 from core.dates import store_today
 from core.models import PaymentMethod
@@ -321,4 +327,33 @@ def inventory(*, params: ReportParams, limit: int = 50) -> dict:
     }
     current = {**_movements_range(params.range), **now}
     previous = {**_movements_range(params.previous), **now} if params.previous else None
+    return with_comparison(current, previous)
+
+
+IDLE_BEFORE_ABANDONED = timedelta(hours=24)
+
+
+def _carts_range(days: DayRange, cutoff) -> dict:
+    items = CartItem.objects.filter(cart=OuterRef("pk"))
+    last_item = Subquery(items.order_by("-updated_at").values("updated_at")[:1])
+    value = Subquery(
+        items.values("cart").annotate(v=_sum(F("quantity") * F("variant__price"))).values("v")[:1],
+        output_field=MONEY_FIELD,
+    )
+    carts = Cart.objects.filter(Exists(items)).annotate(last=Greatest("updated_at", last_item), value=value)
+    abandoned = Q(last__lte=cutoff, last__gte=days.start, last__lt=days.end)
+    figures = carts.aggregate(
+        active=Count("id", filter=Q(last__gt=cutoff)),
+        abandoned=Count("id", filter=abandoned),
+        abandoned_value=Sum("value", filter=abandoned, output_field=MONEY_FIELD, default=0),
+    )
+    return {**figures, "abandoned_value": Decimal(figures["abandoned_value"]).quantize(Decimal("0.01"))}
+
+
+def carts(*, params: ReportParams) -> dict:
+    """API.md's `carts`: carts with items active in the last 24 h now; those left idle over 24 h, last touched
+    in the range, and their value at today's prices."""
+    cutoff = timezone.now() - IDLE_BEFORE_ABANDONED
+    current = _carts_range(params.range, cutoff)
+    previous = _carts_range(params.previous, cutoff) if params.previous else None
     return with_comparison(current, previous)

@@ -219,3 +219,12 @@ class InventoryFiguresSerializer(serializers.Serializer):
 
 
 InventoryReportSerializer = _compared("InventoryReport", InventoryFiguresSerializer)
+
+
+class CartsFiguresSerializer(serializers.Serializer):
+    active = serializers.IntegerField(help_text="Now: carts with items touched in the last 24 hours.")
+    abandoned = serializers.IntegerField(help_text="Carts with items idle over 24 hours, last touched in the range.")
+    abandoned_value = money(help_text="Their items at today's prices.")
+
+
+CartsReportSerializer = _compared("CartsReport", CartsFiguresSerializer)

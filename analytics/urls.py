@@ -13,4 +13,5 @@ urlpatterns = [
     route("analytics/repairs", views.RepairsReportView.as_view(), "analytics-repairs"),
     route("analytics/customers", views.CustomersReportView.as_view(), "analytics-customers"),
     route("analytics/inventory", views.InventoryReportView.as_view(), "analytics-inventory"),
+    route("analytics/carts", views.CartsReportView.as_view(), "analytics-carts"),
 ]

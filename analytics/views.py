@@ -8,6 +8,7 @@ from analytics import selectors
 from analytics.params import RangeParamsSerializer, parse_params
 from analytics.permissions import CanReadAnalytics, CanReadRepairsReport
 from analytics.serializers import (
+    CartsReportSerializer,
     CustomersReportSerializer,
     DashboardSerializer,
     InventoryReportSerializer,
@@ -120,3 +121,11 @@ class InventoryReportView(ReportView):
     def get(self, request):
         params, _ = parse_params(request.query_params)
         return Response(InventoryReportSerializer(selectors.inventory(params=params)).data)
+
+
+class CartsReportView(ReportView):
+    @extend_schema(operation_id="analytics_carts", tags=["analytics"], parameters=[RangeParamsSerializer],
+                   responses=CartsReportSerializer)  # fmt: skip
+    def get(self, request):
+        params, _ = parse_params(request.query_params)
+        return Response(CartsReportSerializer(selectors.carts(params=params)).data)

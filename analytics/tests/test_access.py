@@ -15,6 +15,7 @@ REPORTS = [
     "payments",
     "customers",
     "inventory",
+    "carts",
 ]
 EVERY_REPORT = [*REPORTS, "repairs"]
 

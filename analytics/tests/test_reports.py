@@ -212,6 +212,33 @@ def test_inventory_low_stock_value_and_movements(staff_api, catalog):
     assert body["movements_by_reason"]["damage"] == 0  # December's
 
 
+def test_carts_active_and_abandoned_with_their_value(staff_api, catalog):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cart.models import Cart, CartItem
+
+    now = timezone.now()
+
+    def cart(idle_hours, *items):
+        made = Cart.objects.create()
+        for variant, quantity in items:
+            CartItem.objects.create(cart=made, variant=variant, quantity=quantity, price_when_added=D("1"))
+        CartItem.objects.filter(cart=made).update(updated_at=now - timedelta(hours=idle_hours))
+        Cart.objects.filter(pk=made.pk).update(updated_at=now - timedelta(hours=idle_hours))
+
+    cart(1, (catalog["phone"], 1))  # active
+    cart(23, (catalog["case"], 2))  # active
+    cart(25, (catalog["case"], 2), (catalog["cable"], 1))  # abandoned: 2 x 500 + 300
+    cart(24 * 10, (catalog["phone"], 1))  # abandoned 10 days ago: 15000
+    cart(24 * 45, (catalog["phone"], 1))  # abandoned 45 days ago: the 30 days before the last 30
+    cart(48)  # empty: neither
+    body = staff_api.get("/api/v1/analytics/carts?compare=previous_period").json()
+    assert (body["active"], body["abandoned"], body["abandoned_value"]) == (2, 2, "16300.00")
+    assert body["previous"]["abandoned"] == 1 and body["previous"]["abandoned_value"] == "15000.00"
+
+
 @pytest.mark.parametrize("query", ["by=price", "limit=0", "limit=101"])
 def test_top_rejects_bad_parameters(staff_api, db, query):
     response = staff_api.get(f"/api/v1/analytics/products/top?{query}")
