@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, DateField, DecimalField, F, QuerySet, Sum
+from django.db.models import Count, DateField, DecimalField, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Trunc
 
 from analytics.params import DayRange
@@ -253,3 +253,23 @@ def repair_revenue(*, days: DayRange) -> Decimal:
         repair_id__isnull=False, extra_payment=False, created_at__gte=days.start, created_at__lt=days.end
     ).aggregate(**REFUND_SUMS)["refunded"]
     return _money(paid) - _money(refunded)
+
+
+def cohort_activity(*, days: DayRange) -> dict[tuple[date, date], int]:
+    """
+    Customers (accounts) by the month of their first paid order ever (their cohort) and each month they had
+    an order paid, up to the end of `days`, for the cohorts starting in `days`: {(cohort, month): customers}.
+    One query.
+    """
+    first = (
+        Order.objects.filter(user=OuterRef("user"), payment_status__in=PAID_STATES)
+        .order_by("paid_at").annotate(month=_trunc("paid_at", "month")).values("month")[:1]
+    )  # fmt: skip
+    start = period_start(days.first, "month")
+    rows = (
+        Order.objects.filter(payment_status__in=PAID_STATES, user__isnull=False, paid_at__lt=days.end)
+        .annotate(cohort=Subquery(first, output_field=DateField()), month=_trunc("paid_at", "month"))
+        .filter(cohort__gte=start, cohort__lte=days.last)
+        .values("cohort", "month").annotate(customers=Count("user", distinct=True)).order_by()
+    )  # fmt: skip
+    return {(row["cohort"], row["month"]): row["customers"] for row in rows}

@@ -26,8 +26,10 @@ from analytics.definitions import (
     MONEY_FIELD,
     PAID_STATES,
     _sum,
+    cohort_activity,
     paid_lines,
     paid_orders,
+    period_starts,
     repair_revenue,
     sales_figures,
     sales_figures_by,
@@ -357,3 +359,19 @@ def carts(*, params: ReportParams) -> dict:
     current = _carts_range(params.range, cutoff)
     previous = _carts_range(params.previous, cutoff) if params.previous else None
     return with_comparison(current, previous)
+
+
+def cohorts(*, params: ReportParams) -> list[dict]:
+    """API.md's `customers/cohorts`: each month's new customers and the share (%) buying again in later months."""
+    activity = cohort_activity(days=params.range)
+    months = list(period_starts(days=params.range, period="month"))
+    rows = []
+    for index, cohort in enumerate(months):
+        size = activity.get((cohort, cohort), 0)
+        returning = [
+            (Decimal(activity.get((cohort, month), 0) * 100) / size).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            if size else Decimal("0.0")
+            for month in months[index + 1 :]
+        ]  # fmt: skip
+        rows.append({"cohort": cohort.strftime("%Y-%m"), "customers": size, "returning": returning})
+    return rows

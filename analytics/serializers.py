@@ -228,3 +228,12 @@ class CartsFiguresSerializer(serializers.Serializer):
 
 
 CartsReportSerializer = _compared("CartsReport", CartsFiguresSerializer)
+
+
+class CohortRowSerializer(serializers.Serializer):
+    cohort = serializers.CharField(help_text="YYYY-MM: the month of these customers' first paid order.")
+    customers = serializers.IntegerField(help_text="Customers (accounts) whose first paid order was that month.")
+    returning = serializers.ListField(
+        child=serializers.DecimalField(max_digits=None, decimal_places=1),
+        help_text="% of them with an order paid in month +1, +2, ... up to date_to's month.",
+    )

@@ -14,4 +14,5 @@ urlpatterns = [
     route("analytics/customers", views.CustomersReportView.as_view(), "analytics-customers"),
     route("analytics/inventory", views.InventoryReportView.as_view(), "analytics-inventory"),
     route("analytics/carts", views.CartsReportView.as_view(), "analytics-carts"),
+    route("analytics/customers/cohorts", views.CohortsView.as_view(), "analytics-customers-cohorts"),
 ]

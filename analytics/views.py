@@ -9,6 +9,7 @@ from analytics.params import RangeParamsSerializer, parse_params
 from analytics.permissions import CanReadAnalytics, CanReadRepairsReport
 from analytics.serializers import (
     CartsReportSerializer,
+    CohortRowSerializer,
     CustomersReportSerializer,
     DashboardSerializer,
     InventoryReportSerializer,
@@ -129,3 +130,11 @@ class CartsReportView(ReportView):
     def get(self, request):
         params, _ = parse_params(request.query_params)
         return Response(CartsReportSerializer(selectors.carts(params=params)).data)
+
+
+class CohortsView(ReportView):
+    @extend_schema(operation_id="analytics_customers_cohorts", tags=["analytics"], parameters=[RangeParamsSerializer],
+                   responses=CohortRowSerializer(many=True))  # fmt: skip
+    def get(self, request):
+        params, _ = parse_params(request.query_params)
+        return Response(CohortRowSerializer(selectors.cohorts(params=params), many=True).data)

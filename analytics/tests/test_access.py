@@ -16,6 +16,7 @@ REPORTS = [
     "customers",
     "inventory",
     "carts",
+    "customers/cohorts",
 ]
 EVERY_REPORT = [*REPORTS, "repairs"]
 

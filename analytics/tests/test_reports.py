@@ -239,6 +239,28 @@ def test_carts_active_and_abandoned_with_their_value(staff_api, catalog):
     assert body["previous"]["abandoned"] == 1 and body["previous"]["abandoned_value"] == "15000.00"
 
 
+def test_cohorts_share_of_each_months_new_customers_buying_again(staff_api, db):
+    from accounts.tests.factories import UserFactory
+
+    a, b, c, d, e = (UserFactory() for _ in range(5))
+    order(paid_at=nairobi(2026, 8, 31, 23, 30), user=a, subtotal=D("1"))  # August's (20:30 UTC): before the range
+    order(paid_at=nairobi(2026, 9, 3, 9), user=a, subtotal=D("1"))
+    order(paid_at=nairobi(2026, 9, 1, 0, 30), user=b, subtotal=D("1"))  # 31 August UTC, September in Nairobi
+    order(paid_at=nairobi(2026, 9, 9, 9), user=c, subtotal=D("1"))
+    order(paid_at=nairobi(2026, 10, 9, 9), user=b, subtotal=D("1"))  # b again in October
+    order(paid_at=nairobi(2026, 11, 9, 9), user=b, subtotal=D("1"))  # and November
+    order(paid_at=nairobi(2026, 11, 10, 9), user=c, subtotal=D("1"))  # c in November
+    order(paid_at=nairobi(2026, 10, 2, 9), user=d, subtotal=D("1"))  # October's cohort
+    order(paid_at=nairobi(2026, 12, 1, 0, 30), user=d, subtotal=D("1"))  # December: after date_to
+    order(paid_at=None, user=e, subtotal=D("1"))  # never paid
+    rows = staff_api.get("/api/v1/analytics/customers/cohorts?date_from=2026-09-01&date_to=2026-11-30").json()
+    assert rows == [
+        {"cohort": "2026-09", "customers": 2, "returning": ["50.0", "100.0"]},  # b, c; b in Oct; b and c in Nov
+        {"cohort": "2026-10", "customers": 1, "returning": ["0.0"]},
+        {"cohort": "2026-11", "customers": 0, "returning": []},
+    ]
+
+
 @pytest.mark.parametrize("query", ["by=price", "limit=0", "limit=101"])
 def test_top_rejects_bad_parameters(staff_api, db, query):
     response = staff_api.get(f"/api/v1/analytics/products/top?{query}")
