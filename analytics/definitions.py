@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, DateField, DecimalField, F, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Trunc
+from django.db.models.functions import Cast, Trunc
 
 from analytics.params import DayRange
 from orders.models import Order, OrderLine, OrderPaymentStatus, OrderRefund
@@ -268,7 +268,7 @@ def cohort_activity(*, days: DayRange) -> dict[tuple[date, date], int]:
     start = period_start(days.first, "month")
     rows = (
         Order.objects.filter(payment_status__in=PAID_STATES, user__isnull=False, paid_at__lt=days.end)
-        .annotate(cohort=Subquery(first, output_field=DateField()), month=_trunc("paid_at", "month"))
+        .annotate(cohort=Cast(Subquery(first), DateField()), month=_trunc("paid_at", "month"))
         .filter(cohort__gte=start, cohort__lte=days.last)
         .values("cohort", "month").annotate(customers=Count("user", distinct=True)).order_by()
     )  # fmt: skip
