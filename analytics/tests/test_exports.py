@@ -5,7 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
@@ -167,3 +167,9 @@ def test_the_command_writes_a_file(shop, tmp_path, fmt):
         rows = list(load_workbook(target).active.iter_rows(values_only=True))
     assert list(rows[0]) == list(EXPORTS["customers"].header)
     assert len(rows) == 3
+
+
+def test_the_command_refuses_bad_dates(db, tmp_path):
+    with pytest.raises(CommandError, match="date_to is before date_from"):
+        call_command("analytics_export", "tax", "--from", "2026-05-02", "--to", "2026-05-01",
+                     "--output", str(tmp_path / "tax.csv"))  # fmt: skip

@@ -22,7 +22,8 @@ class Command(BaseCommand):
         try:
             params, _ = parse_params(query)
         except ValidationError as error:
-            raise CommandError(f"Bad dates: {error.detail}") from error
+            problems = "; ".join(f"{name}: {' '.join(map(str, messages))}" for name, messages in error.detail.items())
+            raise CommandError(f"Bad dates ({problems})") from error
         days = params.range
         if format == "xlsx":
             write_xlsx(kind, days, output)
