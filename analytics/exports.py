@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Sum
 from xlsxwriter import Workbook
 
-from analytics.definitions import MONEY_FIELD, ZERO, paid_orders, store_tz, tax_by_month
+from analytics.definitions import CENT, MONEY_FIELD, ZERO, paid_orders, store_tz, tax_by_month
 from analytics.params import DayRange
 from orders.models import OrderLine
 from repairs.models import RepairRequest
@@ -72,9 +72,15 @@ def _order_lines(days: DayRange) -> Iterable[tuple]:
     )  # fmt: skip
 
 
+def _money_last(rows: Iterable[tuple]) -> Iterator[tuple]:
+    # SQLite hands a sum of decimals back without its places (1160, not 1160.00): the cell shows cents either way.
+    for *rest, amount in rows:
+        yield (*rest, Decimal(amount or 0).quantize(CENT))
+
+
 def _products(days: DayRange) -> Iterable[tuple]:
     """Per product, the units and line totals of the orders paid in the range (line prices, before coupons)."""
-    return (
+    return _money_last(
         OrderLine.objects.filter(order__in=paid_orders(days=days))
         .values("product_id")
         .annotate(name=Max("product_name"), orders=Count("order_id", distinct=True), units=Sum("quantity"),
@@ -87,7 +93,7 @@ def _products(days: DayRange) -> Iterable[tuple]:
 
 def _customers(days: DayRange) -> Iterable[tuple]:
     """Per customer, the orders paid in the range and their totals."""
-    return (
+    return _money_last(
         paid_orders(days=days)
         .values("user_id")
         .annotate(email=Max("user__email"), first_name=Max("user__first_name"), last_name=Max("user__last_name"),
