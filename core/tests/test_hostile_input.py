@@ -222,6 +222,7 @@ def world(admin_user, customer) -> World:
             "product_id": str(product.pk),
             "token": "not-a-token",
             "code": repair.tracking_code,
+            "kind": "orders",  # analytics exports
         },
         ids={
             "addresses": address.pk,
